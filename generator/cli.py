@@ -1,0 +1,86 @@
+"""The `cnn-explainer` command: parses arguments, calls one pipeline function, reports. No logic here."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
+
+
+class _Group(click.Group):
+    """Turns InputError into one line and exit status 2, anything else into exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        from .errors import InputError
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@click.version_option(package_name="cnn-explainer")
+def main(debug: bool) -> None:
+    """Build and explore a static CNN Explainer site around a JAX TinyVGG."""
+
+
+weights_option = click.option(
+    "--weights", type=click.Path(path_type=Path), default=DEFAULT_WEIGHTS, show_default="weights/",
+    help="A TF.js layers model: model.json or the folder holding it.")
+
+
+@main.command()
+@weights_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per image.")
+@click.option("--top", default=3, show_default=True, type=click.IntRange(1, 10), help="Classes listed per image.")
+@click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
+def predict(weights: Path, as_json: bool, top: int, images: tuple[Path, ...]) -> None:
+    """Classify IMAGE files and print the top classes of each."""
+    from .model import device_description
+    from .predict import predict_images
+    from .weights import load_model
+
+    model = load_model(weights)
+    started = time.perf_counter()
+    results = predict_images(model, images)
+    if as_json:
+        click.echo(json.dumps(results, indent=1, ensure_ascii=False))
+        return
+    for result in results:
+        ranked = sorted(result["probabilities"].items(), key=lambda kv: -kv[1])[:top]
+        click.echo(f"{result['image']}: " + ", ".join(f"{name} {p:.1%}" for name, p in ranked))
+    click.echo(f"({len(results)} image(s) on {device_description()} in "
+               f"{time.perf_counter() - started:.2f} s)", err=True)
+
+
+@main.command()
+@click.option("--data", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Dataset folder with train/<class>/ and val/<class>/ sub-folders.")
+@click.option("--epochs", default=80, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--out", default=Path("runs/latest"), show_default=True, type=click.Path(path_type=Path),
+              help="Folder for model.json, the shard, history.json and MODEL_CARD.md.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def train(data: Path, epochs: int, seed: int, out: Path, quiet: bool) -> None:
+    """Train TinyVGG on an image-folder dataset and write TF.js weights plus a model card."""
+    from .model import device_description
+    from .train import TrainConfig
+    from .train import train as run_training
+
+    click.echo(f"training on {device_description()}", err=True)
+    run_training(TrainConfig(data=data, out=out, epochs=epochs, seed=seed),
+                 log=lambda line: click.echo(line, err=True), progress=not quiet)

@@ -1,0 +1,91 @@
+"""Turn any image file Pillow can read into the network's input: a (64, 64, 3) float32 array in [0, 1].
+
+The rules, in order (docs/preprocessing.md says the same for readers of the site):
+1. The first frame of animated or multi-frame files is used.
+2. EXIF orientation is applied, so photos are upright.
+3. Any mode becomes 8-bit RGB. 16-bit and 32-bit greyscale are scaled to 8 bits (not clipped);
+   alpha is dropped, exactly as the original CNN Explainer drops it.
+4. An image that is already 64x64 is used pixel for pixel (the original's own behaviour).
+   Anything else is centre-cropped to a square and resized to 64x64 with Pillow's bilinear
+   filter (antialiased when shrinking); images smaller than 64 px are upscaled, not rejected.
+5. Values are byte / 255, in float32 (equal to the original's Math.fround(byte / 255)).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import InputError
+from .model import INPUT_SHAPE
+
+SIZE = INPUT_SHAPE[0]
+MAX_PIXELS = 50_000_000  # refuse "image bombs" before decoding them
+RESAMPLE = Image.Resampling.BILINEAR
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        # Pillow's own convert() clips 16-bit values at 255; scale the full range instead.
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
+        grey = np.clip(np.rint(values * (255.0 / top)), 0, 255).astype(np.uint8)
+        return Image.fromarray(grey, "L").convert("RGB")
+    if image.mode == "F":
+        grey = np.clip(np.rint(np.asarray(image) * 255.0), 0, 255).astype(np.uint8)
+        return Image.fromarray(grey, "L").convert("RGB")
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    return image.convert("RGB")
+
+
+def square_resize(image: Image.Image) -> Image.Image:
+    """Centre-crop to a square and resize to 64x64; a 64x64 image passes through untouched."""
+    if image.size == (SIZE, SIZE):
+        return image
+    width, height = image.size
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    return image.crop((left, top, left + side, top + side)).resize((SIZE, SIZE), RESAMPLE)
+
+
+def load_rgb(path: str | Path) -> Image.Image:
+    """Open an image file and return it upright, 8-bit RGB, 64x64; InputError if it cannot be."""
+    path = Path(path)
+    try:
+        with warnings.catch_warnings():  # our own, lower MAX_PIXELS check below replaces Pillow's warning
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+        with image:
+            if image.width * image.height > MAX_PIXELS:
+                raise InputError(path, f"image is {image.width}x{image.height} pixels, "
+                                       f"more than the limit of {MAX_PIXELS:,}")
+            image.seek(0)
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            return square_resize(_to_rgb(upright))
+    except InputError:
+        raise
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a folder, not an image") from None
+    except UnidentifiedImageError:
+        raise InputError(path, "not an image Pillow can read") from None
+    except Image.DecompressionBombError as exc:
+        raise InputError(path, f"image too large ({exc})") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InputError(path, f"cannot decode image ({exc})") from None
+
+
+def to_array(image: Image.Image) -> np.ndarray:
+    """(64, 64, 3) float32 in [0, 1]: byte / 255, no mean or std normalisation (as the original)."""
+    return np.asarray(image, dtype=np.uint8).astype(np.float32) / np.float32(255.0)
+
+
+def load_image(path: str | Path) -> np.ndarray:
+    """The network input for one image file."""
+    return to_array(load_rgb(path))

@@ -1,0 +1,66 @@
+"""MODEL_CARD.md for weights that `cnn-explainer train` produced: what, from what, how well, how."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .train import EpochStats, TrainConfig
+
+
+def render_model_card(class_names: tuple[str, ...], history: list[EpochStats], summary: dict,
+                      config: TrainConfig) -> str:
+    matrix = summary["confusion_matrix"]
+    counts = summary["counts"]
+    lines = [
+        "# TinyVGG model card",
+        "",
+        "TinyVGG (19,920 parameters), the architecture of the original CNN Explainer, trained by "
+        "`cnn-explainer train`. Weights are in the TF.js layers-model format (`model.json` + "
+        "`group1-shard1of1.bin`); the class names are stored in `userDefinedMetadata.class_names`.",
+        "",
+        "## Data",
+        "",
+        f"- Dataset folder: `{config.data.name}` ({len(class_names)} classes).",
+        f"- Trained on {counts['train']:,} images of `train/`; {counts['holdout']:,} more from `train/` "
+        f"({config.holdout_fraction:.0%} of each class, chosen by the seed) were held out to pick the epoch.",
+        f"- Accuracy below is on the {counts['val']:,} images of `val/`, which played no part in any choice.",
+        "- Preprocessing: 64x64 RGB, byte / 255, no normalisation; one forward pass per image.",
+        "",
+        "## Accuracy on val/",
+        "",
+        f"**Top-1: {summary['val_accuracy']:.1%}** (loss {summary['val_loss']:.3f}), "
+        f"from epoch {summary['best_epoch']} of {config.epochs}.",
+        "",
+        "| class | accuracy |",
+        "|---|---:|",
+        *[f"| {name} | {summary['per_class_accuracy'][name]:.0%} |" for name in class_names],
+        "",
+        "## Confusion matrix on val/",
+        "",
+        "Rows are the true class, columns the predicted class.",
+        "",
+        "| true \\ predicted | " + " | ".join(class_names) + " |",
+        "|---|" + "---:|" * len(class_names),
+        *[f"| {name} | " + " | ".join(str(v) for v in row) + " |" for name, row in zip(class_names, matrix)],
+        "",
+        "## Training",
+        "",
+        f"- Command: `{summary['command'] or 'cnn-explainer train'}`",
+        f"- Seed {config.seed}; {config.epochs} epochs of batch {config.batch_size}; AdamW "
+        f"(peak learning rate {config.learning_rate}, weight decay {config.weight_decay}), "
+        f"{config.warmup_epochs}-epoch warm-up then cosine decay; label smoothing {config.label_smoothing}; "
+        f"random crops from a {config.crop_padding}-pixel reflect padding, horizontal flips, colour jitter "
+        f"±{config.colour_jitter:.0%}; weights are an exponential moving average (decay {config.ema_decay}).",
+        f"- Took {summary['train_seconds'] / 60:.1f} min on {summary['device']}.",
+        "- Per-epoch losses and accuracies: `history.json`.",
+        "",
+        "## Limits",
+        "",
+        "A 20k-parameter network sees 64x64 images through four 3x3 convolutions: it relies on colour "
+        "and coarse texture more than shape, so classes that share colours (orange, bell pepper, "
+        "ladybug, lifeboat) are its commonest confusions. It knows only these classes and gives one of "
+        "them for any image.",
+        "",
+    ]
+    return "\n".join(lines)

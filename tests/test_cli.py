@@ -1,0 +1,51 @@
+"""`cnn-explainer predict`: the documented JSON interface and the one-line errors users see."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+from conftest import ORIGINAL_TOP1, REFERENCE, REFERENCE_MODEL, needs
+
+from generator.cli import main
+from generator.weights import ORIGINAL_CLASS_NAMES
+
+
+@needs(REFERENCE_MODEL)
+def test_predict_json_gives_the_originals_top1_in_argument_order():
+    names = list(reversed(ORIGINAL_TOP1))
+    paths = [str(REFERENCE / "images" / f"{n}.jpeg") for n in names]
+    result = CliRunner().invoke(main, ["predict", "--weights", str(REFERENCE_MODEL), "--json", *paths])
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    assert [r["image"] for r in records] == paths
+    assert [r["top1"] for r in records] == [ORIGINAL_TOP1[n] for n in names]
+    for record in records:
+        assert list(record["probabilities"]) == list(ORIGINAL_CLASS_NAMES)
+        assert abs(sum(record["probabilities"].values()) - 1) < 1e-5
+        assert record["top1"] == max(record["probabilities"], key=record["probabilities"].get)
+
+
+@needs(REFERENCE_MODEL)
+def test_predict_prints_top_classes_per_image():
+    path = str(REFERENCE / "images" / "koala_1.jpeg")
+    result = CliRunner().invoke(main, ["predict", "--weights", str(REFERENCE_MODEL), "--top", "2", path])
+    assert result.exit_code == 0
+    line = result.stdout.strip()
+    assert line.startswith(f"{path}: koala ") and line.count("%") == 2
+
+
+@needs(REFERENCE_MODEL)
+def test_unreadable_image_is_one_line_and_status_2(tmp_path):
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("not a picture")
+    result = CliRunner().invoke(main, ["predict", "--weights", str(REFERENCE_MODEL), str(bad)])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {bad}: not an image Pillow can read"
+
+
+def test_module_entry_point_and_help_work():
+    result = subprocess.run([sys.executable, "-m", "generator", "--help"], capture_output=True, text=True, check=True)
+    assert "predict" in result.stdout and "train" in result.stdout

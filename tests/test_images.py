@@ -1,0 +1,117 @@
+"""Preprocessing: any image file becomes a (64, 64, 3) float32 array in [0, 1], the way a person expects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from generator.errors import InputError
+from generator.images import load_image
+
+
+def _save(image: Image.Image, path: Path, **kwargs) -> Path:
+    image.save(path, **kwargs)
+    return path
+
+
+def test_64x64_rgb_is_used_pixel_for_pixel(tmp_path):
+    pixels = np.random.default_rng(1).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    path = _save(Image.fromarray(pixels), tmp_path / "a.png")
+    got = load_image(path)
+    assert got.dtype == np.float32 and got.shape == (64, 64, 3)
+    assert np.array_equal(got, pixels.astype(np.float32) / np.float32(255))
+
+
+def _solid(mode: str, colour) -> Image.Image:
+    return Image.new(mode, (80, 50), colour)
+
+
+# mode, how to make it, file suffix, the RGB bytes a person expects
+MODES = {
+    "L": (lambda: _solid("L", 200), "png", (200, 200, 200)),
+    "LA": (lambda: _solid("LA", (100, 128)), "png", (100, 100, 100)),
+    "P": (lambda: _solid("RGB", (10, 200, 30)).convert("P", palette=Image.Palette.ADAPTIVE), "png", (10, 200, 30)),
+    "RGBA": (lambda: _solid("RGBA", (250, 20, 40, 60)), "png", (250, 20, 40)),
+    "CMYK": (lambda: _solid("CMYK", (0, 255, 255, 0)), "jpg", (255, 0, 0)),
+    "1": (lambda: _solid("1", 1), "png", (255, 255, 255)),
+    "I;16": (lambda: Image.fromarray(np.full((50, 80), 65535, np.uint16)), "png", (255, 255, 255)),
+    "I;16-half": (lambda: Image.fromarray(np.full((50, 80), 32896, np.uint16)), "png", (128, 128, 128)),
+}
+
+
+@pytest.mark.parametrize("mode", list(MODES), ids=list(MODES))
+def test_every_mode_becomes_rgb(tmp_path, mode):
+    make, suffix, expected = MODES[mode]
+    got = load_image(_save(make(), tmp_path / f"x.{suffix}"))
+    assert got.shape == (64, 64, 3) and got.dtype == np.float32
+    tolerance = 3 / 255 if suffix == "jpg" else 1e-6
+    np.testing.assert_allclose(got.astype(np.float64).mean(axis=(0, 1)), np.array(expected) / 255, atol=tolerance)
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    stored = np.zeros((64, 64, 3), np.uint8)
+    stored[:, :32] = (255, 0, 0)  # left half red
+    stored[:, 32:] = (0, 0, 255)  # right half blue
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to display": the left half ends up on top
+    got = load_image(_save(Image.fromarray(stored), tmp_path / "r.jpg", exif=exif, quality=95))
+    assert got[:28, :, 0].mean() > 0.9 and got[:28, :, 2].mean() < 0.1
+    assert got[36:, :, 2].mean() > 0.9 and got[36:, :, 0].mean() < 0.1
+
+
+@pytest.mark.parametrize("size", [(1, 1), (20, 30), (1000, 10), (10, 1000), (300, 200)],
+                         ids=["1x1", "small", "very-wide", "very-tall", "large"])
+def test_any_size_becomes_64x64(tmp_path, size):
+    got = load_image(_save(Image.new("RGB", size, (0, 128, 255)), tmp_path / "s.png"))
+    assert got.shape == (64, 64, 3)
+    np.testing.assert_allclose(got[10, 10], np.array([0, 128, 255]) / 255, atol=1e-6)
+
+
+def test_centre_crop_keeps_the_middle(tmp_path):
+    wide = np.zeros((100, 300, 3), np.uint8)
+    wide[:, 100:200] = 255  # the central square is white, the sides black
+    got = load_image(_save(Image.fromarray(wide), tmp_path / "w.png"))
+    assert got.min() > 0.99
+
+
+def test_animated_gif_uses_the_first_frame(tmp_path):
+    frames = [Image.new("RGB", (64, 64), c) for c in ((255, 0, 0), (0, 255, 0))]
+    path = tmp_path / "a.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    got = load_image(path)
+    assert got[..., 0].mean() > 0.95 and got[..., 1].mean() < 0.05
+
+
+BAD_FILES = {
+    "zero-byte": (b"", "not an image"),
+    "text-renamed": (b"hello, I am not a JPEG\n" * 10, "not an image"),
+    "truncated-png": (None, "cannot decode"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES), ids=list(BAD_FILES))
+def test_bad_image_files_raise_input_error(tmp_path, case):
+    data, message = BAD_FILES[case]
+    path = tmp_path / "bad image.jpg"
+    if data is None:
+        full = tmp_path / "full.png"
+        Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(full)
+        data = full.read_bytes()[:400]
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=message) as info:
+        load_image(path)
+    assert str(path) in str(info.value)
+
+
+def test_image_bomb_is_refused_before_decoding(tmp_path):
+    path = _save(Image.new("1", (10_000, 10_000)), tmp_path / "bomb.png")
+    with pytest.raises(InputError, match="more than the limit"):
+        load_image(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        load_image(tmp_path / "nope.png")

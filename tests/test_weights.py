@@ -1,0 +1,145 @@
+"""TF.js layers-model reading and writing: exact round trips, and a clear error for every bad file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import REFERENCE_MODEL
+
+from generator.cli import main
+from generator.errors import InputError
+from generator.weights import ORIGINAL_CLASS_NAMES, Model, load_model, save_model
+
+
+def test_original_model_loads_with_the_original_class_list(reference_model):
+    assert reference_model.class_names == ORIGINAL_CLASS_NAMES
+    assert reference_model.params["conv_1_2"]["kernel"].shape == (3, 3, 10, 10)
+
+
+def test_round_trip_reproduces_the_original_weights_exactly(reference_model, tmp_path):
+    save_model(reference_model, tmp_path)
+    original = (REFERENCE_MODEL / "group1-shard1of1.bin").read_bytes()
+    assert (tmp_path / "group1-shard1of1.bin").read_bytes() == original
+    again = load_model(tmp_path / "model.json")
+    for layer, arrays in reference_model.params.items():
+        for kind, array in arrays.items():
+            assert np.array_equal(again.params[layer][kind], array)
+    assert again.class_names == ORIGINAL_CLASS_NAMES
+
+
+def test_class_names_travel_in_the_metadata(reference_model, tmp_path):
+    names = tuple(f"class {i}" for i in range(10))
+    save_model(Model(reference_model.params, names), tmp_path)
+    assert json.loads((tmp_path / "model.json").read_text())["userDefinedMetadata"]["class_names"] == list(names)
+    assert load_model(tmp_path).class_names == names
+
+
+def test_folder_or_file_both_accepted(reference_model):
+    assert load_model(REFERENCE_MODEL / "model.json").class_names == reference_model.class_names
+
+
+# --- bad files: each edit breaks a copy of the original model in one way --------------------------------
+
+def _edit_json(change: Callable[[dict], None]) -> Callable[[Path], None]:
+    def apply(folder: Path) -> None:
+        doc = json.loads((folder / "model.json").read_text())
+        change(doc)
+        (folder / "model.json").write_text(json.dumps(doc))
+    return apply
+
+
+def _weights(doc: dict) -> list[dict]:
+    return doc["weightsManifest"][0]["weights"]
+
+
+def _layers(doc: dict) -> list[dict]:
+    return doc["modelTopology"]["model_config"]["config"]["layers"]
+
+
+def _write(name: str, data: bytes | str) -> Callable[[Path], None]:
+    def apply(folder: Path) -> None:
+        target = folder / name
+        target.write_bytes(data if isinstance(data, bytes) else data.encode())
+    return apply
+
+
+def _nan_in_shard(folder: Path) -> None:
+    shard = folder / "group1-shard1of1.bin"
+    values = np.frombuffer(shard.read_bytes(), "<f4").copy()
+    values[1234] = np.nan
+    shard.write_bytes(values.tobytes())
+
+
+def _symlinked_shard(folder: Path) -> None:
+    outside = folder.parent / "outside.bin"
+    shutil.move(folder / "group1-shard1of1.bin", outside)
+    (folder / "group1-shard1of1.bin").symlink_to(outside)
+
+
+def _set_path(path: str) -> Callable[[Path], None]:
+    return _edit_json(lambda d: d["weightsManifest"][0].__setitem__("paths", [path]))
+
+
+BAD_MODELS = {
+    "invalid-json": (_write("model.json", "{not json"), "invalid JSON"),
+    "not-an-object": (_write("model.json", "[1, 2]"), "JSON object"),
+    "graph-model": (_edit_json(lambda d: d.__setitem__("format", "graph-model")), "layers-model"),
+    "no-topology": (_edit_json(lambda d: d.pop("modelTopology")), "modelTopology"),
+    "missing-layer": (_edit_json(lambda d: _layers(d).pop(2)), "expected TinyVGG"),
+    "wrong-filters": (_edit_json(lambda d: _layers(d)[2]["config"].__setitem__("filters", 16)), "filters"),
+    "same-padding": (_edit_json(lambda d: _layers(d)[0]["config"].__setitem__("padding", "same")), "padding"),
+    "wrong-shape": (_edit_json(lambda d: _weights(d)[2].__setitem__("shape", [3, 3, 3, 10])),
+                    "conv_1_2 kernel has shape (3, 3, 3, 10), expected (3, 3, 10, 10)"),
+    "wrong-dtype": (_edit_json(lambda d: _weights(d)[0].__setitem__("dtype", "int32")), "dtype"),
+    "unknown-weight": (_edit_json(lambda d: _weights(d)[0].__setitem__("name", "mystery/kernel")), "mystery"),
+    "missing-weight": (_edit_json(lambda d: _weights(d).pop()), "bytes"),
+    "missing-shard": (lambda f: (f / "group1-shard1of1.bin").unlink(), "missing"),
+    "short-shard": (_write("group1-shard1of1.bin", b"\0" * 100), "hold 100 bytes"),
+    "oversized-shard": (_write("group1-shard1of1.bin", b"\0" * 80_000), "hold 80,000 bytes"),
+    "nan-value": (_nan_in_shard, "NaN"),
+    "path-escape": (_set_path("../../x.bin"), "outside"),
+    "absolute-path": (_set_path("/etc/passwd"), "absolute"),
+    "symlink-escape": (_symlinked_shard, "outside"),
+    "gigabyte-manifest": (_edit_json(lambda d: _weights(d)[8].__setitem__("shape", [1690, 10, 100000])), "shape"),
+    "bad-class-names": (_edit_json(lambda d: d.__setitem__("userDefinedMetadata", {"class_names": ["a", "b"]})),
+                        "2 class names"),
+}
+
+
+@pytest.fixture
+def model_copy(tmp_path: Path) -> Path:
+    if not REFERENCE_MODEL.exists():
+        pytest.skip("../shared/reference is not beside the checkout")
+    folder = tmp_path / "model"
+    shutil.copytree(REFERENCE_MODEL, folder)
+    return folder
+
+
+@pytest.mark.parametrize("case", list(BAD_MODELS), ids=list(BAD_MODELS))
+def test_bad_model_gets_one_clear_error(model_copy: Path, case: str):
+    breaker, message = BAD_MODELS[case]
+    breaker(model_copy)
+    with pytest.raises(InputError) as info:
+        load_model(model_copy)
+    assert "model.json" in str(info.value)
+    assert message in str(info.value)
+
+
+def test_cli_reports_bad_model_in_one_line_with_status_2(model_copy: Path):
+    _write("model.json", "{not json")(model_copy)
+    result = CliRunner().invoke(main, ["predict", "--weights", str(model_copy), "whatever.png"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "model.json" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_missing_model_folder_is_an_input_error(tmp_path: Path):
+    with pytest.raises(InputError, match="no such model file"):
+        load_model(tmp_path / "nowhere")
