@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
+DEFAULT_CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 
 class _Group(click.Group):
@@ -70,17 +71,40 @@ def predict(weights: Path, as_json: bool, top: int, images: tuple[Path, ...]) ->
 @main.command()
 @click.option("--data", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Dataset folder with train/<class>/ and val/<class>/ sub-folders.")
-@click.option("--epochs", default=80, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--epochs", default=150, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--holdout", default=0.1, show_default=True, type=click.FloatRange(0, 0.5),
+              help="Fraction of each class of train/ held out to choose the epoch; 0 trains on all of "
+                   "train/ and keeps the last epoch (use an epoch count chosen by an earlier held-out run).")
 @click.option("--out", default=Path("runs/latest"), show_default=True, type=click.Path(path_type=Path),
               help="Folder for model.json, the shard, history.json and MODEL_CARD.md.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def train(data: Path, epochs: int, seed: int, out: Path, quiet: bool) -> None:
+def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, quiet: bool) -> None:
     """Train TinyVGG on an image-folder dataset and write TF.js weights plus a model card."""
     from .model import device_description
     from .train import TrainConfig
     from .train import train as run_training
 
     click.echo(f"training on {device_description()}", err=True)
-    run_training(TrainConfig(data=data, out=out, epochs=epochs, seed=seed),
+    run_training(TrainConfig(data=data, out=out, epochs=epochs, seed=seed, holdout_fraction=holdout),
                  log=lambda line: click.echo(line, err=True), progress=not quiet)
+
+
+@main.command()
+@click.option("--content", default=DEFAULT_CONTENT, show_default="content/", type=click.Path(path_type=Path),
+              help="Folder with site.toml, the article (<lang>.md) and the sample images.")
+@weights_option
+@click.option("--images", multiple=True, type=click.Path(path_type=Path),
+              help="Image files or folders for the gallery instead of site.toml's samples. Takes several "
+                   "(`--images photos/*.jpg`): the paths after it are images too.")
+@click.option("--out", default=Path("build"), show_default=True, type=click.Path(path_type=Path),
+              help="Output folder; replaced whole, and only if it is empty or a previous build.")
+@click.argument("more_images", nargs=-1, type=click.Path(path_type=Path), metavar="[IMAGES]...")
+def build(content: Path, weights: Path, images: tuple[Path, ...], out: Path, more_images: tuple[Path, ...]) -> None:
+    """Build the static site: run the model on every sample and write pages, data and assets."""
+    from .build import BuildOptions, build_site
+
+    summary = build_site(BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images)),
+                         report=lambda stage, seconds: click.echo(f"  {stage:<44} {seconds:6.2f} s", err=True))
+    click.echo(f"built {summary.out} in {summary.seconds:.1f} s: {summary.samples} images on {summary.device}, "
+               f"{summary.files} files, {summary.bytes / 1e6:.1f} MB")

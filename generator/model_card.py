@@ -23,7 +23,10 @@ def render_model_card(class_names: tuple[str, ...], history: list[EpochStats], s
         "",
         f"- Dataset folder: `{config.data.name}` ({len(class_names)} classes).",
         f"- Trained on {counts['train']:,} images of `train/`; {counts['holdout']:,} more from `train/` "
-        f"({config.holdout_fraction:.0%} of each class, chosen by the seed) were held out to pick the epoch.",
+        f"({config.holdout_fraction:.0%} of each class, chosen by the seed) were held out to pick the epoch."
+        if counts["holdout"] else
+        f"- Trained on all {counts['train']:,} images of `train/` for {config.epochs} epochs, keeping the last "
+        "epoch: the epoch count was chosen beforehand by a run that held out 10% of `train/` (`--holdout 0.1`).",
         f"- Accuracy below is on the {counts['val']:,} images of `val/`, which played no part in any choice.",
         "- Preprocessing: 64x64 RGB, byte / 255, no normalisation; one forward pass per image.",
         "",

@@ -70,3 +70,15 @@ def test_dataset_without_train_folder_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["train", "--data", str(tmp_path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "train/ folder" in result.output
+
+
+@pytest.mark.slow
+def test_holdout_zero_trains_on_everything_and_keeps_the_last_epoch(colour_dataset, tmp_path):
+    out = tmp_path / "all"
+    result = CliRunner().invoke(main, ["train", "--data", str(colour_dataset), "--epochs", "2", "--holdout", "0",
+                                       "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "history.json").read_text())["summary"]
+    assert summary["counts"] == {"train": 200, "holdout": 0, "val": 40}
+    assert summary["best_epoch"] == 2
+    assert "all 200 images" in (out / "MODEL_CARD.md").read_text()

@@ -1,0 +1,86 @@
+"""The article: Markdown (one file per language) to HTML, with LaTeX formulas turned into MathML.
+
+Policy for raw HTML in the Markdown: it is not trusted and is shown as text (markdown-it's `html`
+option is off), so the article cannot inject scripts or markup. Two fenced blocks are directives:
+```` ```explorer ```` marks where the hyperparameter explorer goes and ```` ```chart NAME ```` where an
+Altair chart goes; the page's scripts fill both. A `{#id}` line before a heading sets its anchor.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import latex2mathml.converter
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_block_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str
+    title: str
+    level: int
+
+
+@dataclass(frozen=True)
+class Article:
+    html: str
+    sections: tuple[Section, ...]
+    charts: tuple[str, ...]  # chart names the article asks for, in order
+
+
+def _math(latex: str, options: dict) -> str:
+    display = "block" if options.get("display_mode") else "inline"
+    return latex2mathml.converter.convert(latex.strip(), display=display)
+
+
+def _fence(renderer, tokens: list[Token], idx: int, options, env) -> str:
+    token = tokens[idx]
+    info = token.info.strip().split()
+    if info[:1] == ["explorer"]:
+        return '<div class="explorer" data-role="explorer"></div>\n'
+    if info[:1] == ["chart"] and len(info) == 2:
+        env.setdefault("charts", []).append(info[1])
+        return f'<figure class="chart" data-chart="{html.escape(info[1])}"></figure>\n'
+    language = f' class="language-{html.escape(info[0])}"' if info else ""
+    return f"<pre><code{language}>{html.escape(token.content)}</code></pre>\n"
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table")
+    md.use(attrs_block_plugin)
+    md.use(dollarmath_plugin, renderer=_math, allow_space=True, double_inline=True)
+    md.add_render_rule("fence", _fence)
+    return md
+
+
+def render_article(source: Path) -> Article:
+    """Render one language's article; InputError for unreadable files or broken formulas."""
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(source, f"cannot read the article ({exc})") from None
+    md = _parser()
+    env: dict = {}
+    tokens = md.parse(text, env)
+    sections = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            anchor = token.attrs.get("id")
+            title = tokens[index + 1].content
+            if not anchor:
+                line = (token.map or [0])[0] + 1
+                raise InputError(source, f"line {line}: heading {title!r} has no {{#anchor}} line above it")
+            sections.append(Section(str(anchor), title, int(token.tag[1])))
+    try:
+        body = md.renderer.render(tokens, md.options, env)
+    except Exception as exc:  # latex2mathml raises many types for malformed LaTeX
+        raise InputError(source, f"a formula cannot be converted to MathML ({exc})") from None
+    return Article(html=body, sections=tuple(sections), charts=tuple(env.get("charts", [])))
