@@ -211,6 +211,7 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, progress: boo
         "best_epoch": best_epoch,
         "val_accuracy": float((val_pred == val.labels).mean()),
         "val_loss": val_loss,
+        "val_errors": int((val_pred != val.labels).sum()),
         "per_class_accuracy": {n: float(matrix[i, i] / matrix[i].sum()) for i, n in enumerate(class_names)},
         "confusion_matrix": matrix.tolist(),
         "train_seconds": round(seconds, 1),
