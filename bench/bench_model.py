@@ -40,7 +40,8 @@ def main() -> None:
     params = load_model(args.weights).params
     images = np.random.default_rng(0).random((10, 64, 64, 3), dtype=np.float32)
 
-    def compile_once() -> None:  # a fresh jit each time, so every run pays the compilation
+    def compile_once() -> None:
+        jax.clear_caches()  # otherwise jax reuses the first compilation and later runs measure nothing
         jax.block_until_ready(jax.jit(forward_all)(params, images))
 
     compile_times = _time(compile_once, args.runs)

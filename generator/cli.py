@@ -99,12 +99,16 @@ def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, quiet: 
                    "(`--images photos/*.jpg`): the paths after it are images too.")
 @click.option("--out", default=Path("build"), show_default=True, type=click.Path(path_type=Path),
               help="Output folder; replaced whole, and only if it is empty or a previous build.")
+@click.option("--base-url", default=None, metavar="URL",
+              help="Where the site will be published (for its canonical link); overrides site.toml.")
 @click.argument("more_images", nargs=-1, type=click.Path(path_type=Path), metavar="[IMAGES]...")
-def build(content: Path, weights: Path, images: tuple[Path, ...], out: Path, more_images: tuple[Path, ...]) -> None:
+def build(content: Path, weights: Path, images: tuple[Path, ...], out: Path, base_url: str | None,
+          more_images: tuple[Path, ...]) -> None:
     """Build the static site: run the model on every sample and write pages, data and assets."""
     from .build import BuildOptions, build_site
 
-    summary = build_site(BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images)),
+    options = BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images), base_url=base_url)
+    summary = build_site(options,
                          report=lambda stage, seconds: click.echo(f"  {stage:<44} {seconds:6.2f} s", err=True))
     click.echo(f"built {summary.out} in {summary.seconds:.1f} s: {summary.samples} images on {summary.device}, "
                f"{summary.files} files, {summary.bytes / 1e6:.1f} MB")

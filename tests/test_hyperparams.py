@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.hyperparams import (Setting, all_settings, example_input, example_kernel, explorer_data,
-                                   validity_problem)
+from generator.hyperparams import Setting, all_settings, example_input, example_kernel, explorer_data, validity_problem
 
 
 def brute_force(n: int, p: int, k: int, s: int, d: int) -> list[tuple[int, int, int]]:

@@ -1,0 +1,129 @@
+"""`cnn-explainer build` as one function: inputs -> model -> precompute -> encode -> charts -> site.
+
+Each stage takes the previous stage's output; only the first reads user files and only the
+last writes. `report(stage, seconds)` hears about each stage as it finishes, so the CLI can
+print progress without this module knowing about terminals.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .errors import InputError
+
+Report = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    content: Path
+    weights: Path
+    out: Path
+    images: tuple[Path, ...] = ()
+    base_url: str | None = None  # overrides site.toml's base_url
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    out: Path
+    device: str
+    samples: int
+    files: int
+    bytes: int
+    seconds: float
+
+
+@contextmanager
+def _stage(name: str, report: Report) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    report(name, time.perf_counter() - started)
+
+
+def _png(image: Image.Image) -> bytes:
+    """Pillow writes no timestamps into PNGs, so the same pixels always give the same bytes."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def thumbnail_strip(pictures: list[Image.Image]) -> bytes:
+    """Every gallery picture side by side in one PNG: one request for the whole gallery, not one each."""
+    size = pictures[0].height
+    strip = Image.new("RGB", (size * len(pictures), size))
+    for i, picture in enumerate(pictures):
+        strip.paste(picture, (i * size, 0))
+    return _png(strip)
+
+
+def build_site(options: BuildOptions, report: Report = lambda stage, seconds: None) -> BuildSummary:
+    """Build the whole site into `options.out`; raises InputError for unusable inputs."""
+    from .charts import chart_specs, vega_runtime
+    from .colors import palettes
+    from .config import load_config
+    from .encode import encode_network, encode_sample
+    from .images import load_rgb, to_array
+    from .model import device_description, forward
+    from .precompute import precompute_network, precompute_samples
+    from .site import SiteInputs, check_target, render_site, write_atomically
+    from .weights import load_model
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with _stage("load inputs", report):
+            check_target(options.out)  # fail before the slow stages, not after them
+            config = load_config(options.content, list(options.images) or None, options.base_url)
+            model = load_model(options.weights)
+            pictures = [load_rgb(sample.path) for sample in config.samples]
+            images = np.stack([to_array(p) for p in pictures])
+            intros = {}
+            for lang in config.languages:
+                source = options.content / f"{lang}.md"
+                if not source.is_file():
+                    raise InputError(source, f"no such file (languages lists {lang!r})")
+                intros[lang] = source.read_text(encoding="utf-8")
+
+        # Bundling the Vega runtime needs nothing from the model, so it overlaps the model stages
+        # (started only now, so that a bad input fails at once instead of after the bundling).
+        runtime = pool.submit(vega_runtime)
+
+        with _stage(f"forward pass ({len(images)} images on {device_description()})", report):
+            outputs = {name: np.asarray(value) for name, value in forward(model.params, images).items()}
+
+        with _stage("precompute", report):
+            samples = precompute_samples([s.id for s in config.samples], [s.title for s in config.samples],
+                                         images, outputs)
+            network = precompute_network(model.params, model.class_names)
+
+        with _stage("encode", report):
+            data_files = {"network": encode_network(network)}
+            data_files.update({f"samples/{s.id}": encode_sample(s) for s in samples})
+            thumbnails = thumbnail_strip(pictures)
+
+        with _stage("charts", report):
+            specs = chart_specs()
+            colour_tables = palettes()
+            vega = runtime.result()
+
+    with _stage("render + write", report):
+        files = render_site(SiteInputs(
+            title=config.title, tagline=config.tagline, languages=config.languages, base_url=config.base_url,
+            strings=config.strings, intros=intros,
+            samples=tuple({"id": s.id, "title": s.title} for s in config.samples),
+            default_sample=config.default_sample, class_names=model.class_names,
+            data_files=data_files, thumbnails=thumbnails, charts=specs, palettes=colour_tables,
+            vega_runtime=vega,
+        ))
+        write_atomically(files, options.out)
+
+    return BuildSummary(out=options.out, device=device_description(), samples=len(samples), files=len(files),
+                        bytes=sum(len(b) for b in files.values()), seconds=time.perf_counter() - started)

@@ -1,0 +1,97 @@
+"""The page's Vega charts, declared with Altair and compiled to Vega at build time.
+
+Two specs serve every image: a colour legend (gradient bar plus ticks) and the output
+layer's probability bars. Neither holds data: the page pushes rows into the named datasets
+with view.data(...) whenever the image or the colour-range mode changes, so the browser needs
+only the Vega runtime, never Vega-Lite. Pixel positions come from the page's own layout
+(scale=None) so bars line up with the graph drawn around them.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import altair as alt
+import vl_convert
+
+# The Vega-Lite release Altair writes specs for, in vl-convert's "major.minor" spelling.
+VEGA_LITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+LEGEND_HEIGHT = 5  # px, the original's legend bar
+LEGEND_PADDING = 24  # px each side, room for the end labels
+FONT = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+
+
+def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    configured = chart.configure(font=FONT, background="transparent", autosize=alt.AutoSizeParams(type="none"))
+    return configured.configure_view(stroke=None)
+
+
+def legend_chart() -> alt.LayerChart:
+    """A horizontal colour legend. Datasets: `gradient` {v0, v1, color}, `ticks` {v, label}."""
+    x_scale = alt.Scale(zero=False, nice=False, padding=0)
+    bar = alt.Chart(alt.Data(name="gradient")).mark_rect().encode(
+        x=alt.X("v0:Q", scale=x_scale, axis=None), x2="v1:Q",
+        y=alt.value(0), y2=alt.value(LEGEND_HEIGHT),
+        color=alt.Color("color:N", scale=None),
+    )
+    ticks = alt.Chart(alt.Data(name="ticks")).mark_rule(color="#888", strokeWidth=1).encode(
+        x=alt.X("v:Q", scale=x_scale, axis=None), y=alt.value(LEGEND_HEIGHT), y2=alt.value(LEGEND_HEIGHT + 3),
+    )
+    labels = alt.Chart(alt.Data(name="ticks")).mark_text(
+        baseline="top", fontSize=10, color="#666", y=LEGEND_HEIGHT + 5,
+    ).encode(x=alt.X("v:Q", scale=x_scale, axis=None), text="label:N")
+    chart = alt.layer(bar, ticks, labels).properties(
+        width=100, height=LEGEND_HEIGHT + 18,
+        padding={"left": LEGEND_PADDING, "right": LEGEND_PADDING, "top": 0, "bottom": 0},
+    )
+    return _config(chart)
+
+
+def probability_chart() -> alt.LayerChart:
+    """The output column. Dataset `classes` {name, p, text, top, label_y, bar_y, bar_y2, text_y} (pixels)."""
+    x = alt.X("p:Q", scale=alt.Scale(zero=True, nice=False), axis=None)
+    base = alt.Chart(alt.Data(name="classes"))
+    bars = base.mark_rect(cornerRadiusEnd=1).encode(
+        x=x, x2=alt.datum(0),
+        y=alt.Y("bar_y:Q", scale=None), y2="bar_y2:Q",
+        color=alt.condition("datum.top", alt.value("#5a5a5a"), alt.value("#a8a8a8")),
+    )
+
+    def names(top: bool) -> alt.Chart:
+        return base.transform_filter("datum.top" if top else "!datum.top").mark_text(
+            align="left", baseline="alphabetic", fontSize=11, color="#333",
+            fontWeight="bold" if top else "normal", opacity=0.95 if top else 0.6,
+        ).encode(x=alt.value(0), y=alt.Y("label_y:Q", scale=None), text="name:N")
+
+    values = base.mark_text(align="left", baseline="middle", fontSize=9, color="#777", dx=4).encode(
+        x=x, y=alt.Y("text_y:Q", scale=None), text="text:N",
+    )
+    chart = alt.layer(bars, names(True), names(False), values).properties(
+        width=60, height=400, padding={"left": 0, "right": 44, "top": 0, "bottom": 0})
+    return _config(chart)
+
+
+def compile_vega(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """Vega-Lite -> Vega, so the page ships only the Vega runtime."""
+    return vl_convert.vegalite_to_vega(chart.to_dict(), vl_version=VEGA_LITE_VERSION)
+
+
+@functools.cache  # ~1 s of bundling, identical for every build of a vl-convert version
+def vega_runtime() -> str:
+    """The Vega runtime as one classic script that defines window.vega and nothing else.
+
+    The import specifier is vl-convert's name for the Vega copy vendored inside it (nothing is
+    downloaded). The plain `vega` name its docs offer binds Vega's missing default export (null)
+    in vl-convert 1.9, hence the namespace import. The function wrapper keeps the bundle's
+    top-level names out of the page's global scope.
+    """
+    version = vl_convert.get_vega_version()
+    specifier = f"https://cdn.jsdelivr.net/npm/vega@{version}/+esm"
+    snippet = f'import * as vegaNamespace from "{specifier}";\nwindow.vega = vegaNamespace;\n'
+    bundle = vl_convert.javascript_bundle(snippet)
+    return f"/* Vega {version}, bundled by vl-convert {vl_convert.__version__} */\n(function () {{\n{bundle}\n}})();\n"
+
+
+def chart_specs() -> dict[str, dict[str, Any]]:
+    return {"legend": compile_vega(legend_chart()), "probabilities": compile_vega(probability_chart())}

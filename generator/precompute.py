@@ -1,0 +1,105 @@
+"""Everything the page shows, computed once in numpy so the browser only looks things up.
+
+Input: the model's weights and its forward pass over every sample. Output: per sample, each
+overview layer as channel-first maps (C, H, W) — the order the page draws neurons in — with
+logits, probabilities, per-neuron extents and the colour ranges of the three scale modes;
+and, once for the network, its layer table, kernels, biases and dense weights.
+
+Colour ranges follow the original CNN Explainer (FEATURES.md 2.7, 9.2): a conv layer's range
+is R = 2 * (0.1 + round3(max |v|)) (the 0.1 keeps colours off saturation), and the ReLU and
+pool layers after it reuse it. "module" is the largest R in the layer's block (the layers up
+to and including a pool), "global" the largest over every map layer. The input's range is 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .model import INPUT_SHAPE, LAYERS, Layer
+
+SCALE_MODES = ("unit", "module", "global")
+MAP_LAYERS: tuple[Layer, ...] = tuple(layer for layer in LAYERS if len(layer.output_shape) == 3)
+OUTPUT_LAYER = LAYERS[-1].name
+
+
+@dataclass(frozen=True)
+class SampleData:
+    """One image as the overview shows it; every array is float32 unless noted."""
+
+    id: str
+    title: str
+    input: np.ndarray  # (3, 64, 64) uint8, the exact network input times 255
+    maps: dict[str, np.ndarray]  # layer -> (C, H, W), one (H, W) map per neuron
+    logits: np.ndarray  # (10,)
+    probabilities: np.ndarray  # (10,)
+    ranges: dict[str, dict[str, float]]  # scale mode -> layer -> symmetric range R (colours span ±R/2)
+
+    @property
+    def top1(self) -> int:
+        return int(np.argmax(self.probabilities))
+
+
+@dataclass(frozen=True)
+class NetworkData:
+    """What does not change with the image: the layer table, weights and class names."""
+
+    class_names: tuple[str, ...]
+    layers: tuple[Layer, ...]
+    weights: dict[str, dict[str, np.ndarray]]  # layer -> "kernel" (HWIO or (1690, 10)) / "bias"
+
+
+def blocks(layers: tuple[Layer, ...] = MAP_LAYERS) -> list[list[str]]:
+    """Map layers grouped into modules: a block ends with a pool layer (conv, relu, conv, relu, pool)."""
+    groups: list[list[str]] = [[]]
+    for layer in layers:
+        groups[-1].append(layer.name)
+        if layer.kind == "pool":
+            groups.append([])
+    return [g for g in groups if g]
+
+
+def round3(x: float) -> float:
+    """JavaScript's Math.round(x * 1000) / 1000, which the original uses (half rounds up, not to even)."""
+    return float(np.floor(x * 1000.0 + 0.5) / 1000.0)
+
+
+def color_ranges(maps: dict[str, np.ndarray], layers: tuple[Layer, ...] = MAP_LAYERS) -> dict[str, dict[str, float]]:
+    """The unit / module / global ranges R of every map layer, plus "input": 1 in every mode."""
+    unit: dict[str, float] = {}
+    current = 1.0
+    for layer in layers:
+        if layer.kind == "conv":
+            current = 2.0 * (0.1 + round3(float(np.max(np.abs(maps[layer.name])))))
+        unit[layer.name] = current
+    module = {name: max(unit[n] for n in block) for block in blocks(layers) for name in block}
+    top = max(unit.values())
+    ranges = {"unit": unit, "module": module, "global": dict.fromkeys(unit, top)}
+    return {mode: {"input": 1.0, **ranges[mode]} for mode in SCALE_MODES}
+
+
+def precompute_samples(ids: list[str], titles: list[str], images: np.ndarray,
+                       outputs: dict[str, np.ndarray]) -> list[SampleData]:
+    """Turn the batched forward pass (NHWC, batch first) into one SampleData per image."""
+    if images.shape[1:] != INPUT_SHAPE:
+        raise ValueError(f"images must have shape (B, {', '.join(map(str, INPUT_SHAPE))}), got {images.shape}")
+    samples = []
+    for b, (sample_id, title) in enumerate(zip(ids, titles, strict=True)):
+        maps = {layer.name: np.ascontiguousarray(np.transpose(np.asarray(outputs[layer.name][b], np.float32),
+                                                              (2, 0, 1)))
+                for layer in MAP_LAYERS}  # (H, W, C) -> (C, H, W)
+        pixels = np.rint(np.transpose(images[b], (2, 0, 1)) * 255.0).astype(np.uint8)
+        samples.append(SampleData(
+            id=sample_id, title=title, input=pixels, maps=maps,
+            logits=np.asarray(outputs["logits"][b], np.float32),
+            probabilities=np.asarray(outputs[OUTPUT_LAYER][b], np.float32),
+            ranges=color_ranges(maps),
+        ))
+    return samples
+
+
+def precompute_network(params: dict[str, dict[str, np.ndarray]], class_names: tuple[str, ...]) -> NetworkData:
+    weights = {name: {key: np.asarray(value, np.float32) for key, value in entry.items()}
+               for name, entry in params.items()}
+    return NetworkData(class_names=tuple(class_names), layers=LAYERS, weights=weights)

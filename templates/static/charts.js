@@ -1,0 +1,75 @@
+/* The Vega views: colour legends and the output probabilities.
+ *
+ * Their specs were written with Altair and compiled to Vega by the build (page.charts); this
+ * file only feeds them rows with view.data(...) and places them on the graph's layout.
+ */
+(function () {
+  "use strict";
+  const CNNX = window.CNNX;
+  const SEGMENTS = 48;
+  const BAR_WIDTH = 60;
+
+  const parsed = {};
+
+  function makeView(container, name) {
+    const spec = CNNX.page.charts[name];
+    parsed[name] = parsed[name] || window.vega.parse(spec); // one parse serves every legend
+    const view = new window.vega.View(parsed[name], { renderer: "svg", container, hover: false });
+    return { view, padding: spec.padding };
+  }
+
+  /** Fixed-point text without "-0.00". */
+  function format(v, digits) {
+    const text = v.toFixed(digits);
+    return Number(text) === 0 ? (0).toFixed(digits) : text;
+  }
+
+  CNNX.format = format;
+
+  CNNX.charts = {
+    /** A legend bound to one container; show() redraws it, hide() takes it off the page. */
+    legend(container) {
+      const { view, padding } = makeView(container, "legend");
+      return {
+        container,
+        hide() {
+          container.hidden = true;
+        },
+        /** lo..hi along `width` px at (x, y), coloured by colourAt(v), labelled at `ticks`. */
+        show({ lo, hi, colourAt, ticks, digits, x, y, width }) {
+          container.hidden = false;
+          container.style.left = x - padding.left + "px";
+          container.style.top = y + "px";
+          const gradient = [];
+          for (let k = 0; k < SEGMENTS; k++) {
+            const v0 = lo + ((hi - lo) * k) / SEGMENTS;
+            const v1 = lo + ((hi - lo) * (k + 1)) / SEGMENTS;
+            // Each segment reaches into the next, so anti-aliased edges leave no light seams.
+            const end = k + 1 < SEGMENTS ? v1 + (hi - lo) / SEGMENTS / 2 : v1;
+            gradient.push({ v0, v1: end, color: colourAt((v0 + v1) / 2) });
+          }
+          const tickRows = ticks.map((v) => ({ v, label: format(v, digits) }));
+          return view.width(width).data("gradient", gradient).data("ticks", tickRows).runAsync();
+        },
+      };
+    },
+
+    /** The output column: class names with probability bars, aligned with the output nodes. */
+    probabilities(container) {
+      const { view } = makeView(container, "probabilities");
+      return {
+        show({ classes, probabilities, top1, x, ys, node, height }) {
+          container.style.left = x + "px";
+          container.style.top = "0px";
+          const rows = classes.map((name, i) => ({
+            name, p: probabilities[i], top: i === top1, text: format(probabilities[i] * 100, 1) + "%",
+            // the class name just above the node's middle, an 8 px bar just below it
+            label_y: ys[i] + node * 0.4, bar_y: ys[i] + node * 0.5, bar_y2: ys[i] + node * 0.5 + 8,
+            text_y: ys[i] + node * 0.5 + 4,
+          }));
+          return view.width(BAR_WIDTH).height(height).data("classes", rows).runAsync();
+        },
+      };
+    },
+  };
+})();

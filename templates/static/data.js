@@ -1,0 +1,106 @@
+/* Data files and the first request.
+ *
+ * Every data/*.json file has a .js twin that stores the same document in window.CNNX_DATA;
+ * loading the twin through a <script> element works over http and from file:// alike, where
+ * fetch() is refused. This script runs in <head>, so the selected sample starts downloading
+ * while the rest of the page is still parsing. Format: docs/data-format.md.
+ */
+(function () {
+  "use strict";
+  const CNNX = (window.CNNX = window.CNNX || {});
+  const page = JSON.parse(document.getElementById("cnnx-page").textContent);
+  const pending = new Map();
+  const decoded = new Map();
+  CNNX.page = page;
+
+  /** Load data/<key>.js once; resolves with the document it stores. */
+  function load(key) {
+    const store = (window.CNNX_DATA = window.CNNX_DATA || {});
+    if (store[key]) return Promise.resolve(store[key]);
+    if (!pending.has(key)) {
+      pending.set(key, new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = page.root + "data/" + key + ".js";
+        script.fetchPriority = "high"; // the reader is waiting for it; Chromium defers inserted scripts otherwise
+        script.onload = () => (store[key] ? resolve(store[key]) : reject(new Error(script.src + " defined no data")));
+        script.onerror = () => {
+          pending.delete(key);
+          reject(new Error("could not load " + script.src));
+        };
+        document.head.appendChild(script);
+      }));
+    }
+    return pending.get(key);
+  }
+
+  function bytes(base64) {
+    const text = atob(base64);
+    const out = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+    return out;
+  }
+
+  function floats(base64) {
+    const raw = bytes(base64);
+    return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  }
+
+  /** A "u8-linear" map array: neuron c's value at code q is offset[c] + q * scale[c]. */
+  function decodeMaps(entry) {
+    const [count, height, width] = entry.shape;
+    return {
+      count, height, width, codes: bytes(entry.data),
+      offset: entry.offset, scale: entry.scale, min: entry.min, max: entry.max,
+    };
+  }
+
+  function decodeSample(doc) {
+    const maps = {};
+    for (const name of Object.keys(doc.maps)) maps[name] = decodeMaps(doc.maps[name]);
+    return {
+      id: doc.id, title: doc.title, top1: doc.top1, logits: doc.logits,
+      probabilities: doc.probabilities, ranges: doc.ranges, maps,
+    };
+  }
+
+  CNNX.loadSample = function (id) {
+    if (!decoded.has(id)) {
+      const sample = load("samples/" + id).then((doc) => {
+        if (doc.version !== 1) throw new Error("sample " + id + " has data version " + doc.version + ", expected 1");
+        return decodeSample(doc);
+      });
+      sample.catch(() => decoded.delete(id)); // let a later click retry
+      decoded.set(id, sample);
+    }
+    return decoded.get(id);
+  };
+
+  let network = null;
+  /** The weights: fetched only when a view needs them, never for the first view. */
+  CNNX.loadNetwork = function () {
+    network = network || load("network").then((doc) => {
+      if (doc.version !== 1) throw new Error("network data version " + doc.version + ", expected 1");
+      const weights = {};
+      for (const name of Object.keys(doc.weights)) {
+        weights[name] = { kernel: floats(doc.weights[name].kernel.data), bias: doc.weights[name].bias };
+      }
+      return { classes: doc.classes, layers: doc.layers, weights };
+    });
+    return network;
+  };
+
+  /** State in the URL hash: #sample=<id>&scale=<mode>[&layer=<name>&neuron=<i>][&details=off]. */
+  CNNX.readHash = function () {
+    const params = new URLSearchParams(location.hash.replace(/^#/, ""));
+    const ids = page.samples.map((s) => s.id);
+    const sample = ids.includes(params.get("sample")) ? params.get("sample") : page.defaultSample;
+    const scale = page.scaleModes.includes(params.get("scale")) ? params.get("scale") : page.scaleModes[0];
+    const column = page.columns.find((c) => c.name === params.get("layer"));
+    const index = Number.parseInt(params.get("neuron"), 10);
+    const selected = column && index >= 0 && index < column.count ? { layer: column.name, neuron: index } : null;
+    return { sample, scale, selected, details: params.get("details") !== "off" };
+  };
+
+  CNNX.firstSample = CNNX.loadSample(CNNX.readHash().sample);
+  CNNX.firstSample.catch(() => {}); // app.js reports the failure once it runs
+})();

@@ -1,0 +1,194 @@
+/* The overview graph: places the server-rendered neurons, draws edges, heatmaps, legends and
+ * bars for one sample and colour mode, and highlights a neuron's inputs.
+ *
+ * It holds no application state beyond what is drawn; app.js decides what to show.
+ */
+(function () {
+  "use strict";
+  const CNNX = window.CNNX;
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const OUTPUT_BAR_WIDTH = 60;
+
+  function key(layer, neuron) {
+    return layer + "/" + neuron;
+  }
+
+  CNNX.Overview = class {
+    constructor(root, page) {
+      this.root = root;
+      this.page = page;
+      this.columns = page.columns;
+      this.neurons = {};
+      for (const el of root.querySelectorAll("[data-neuron]")) {
+        (this.neurons[el.dataset.layer] = this.neurons[el.dataset.layer] || [])[Number(el.dataset.neuron)] = el;
+      }
+      this.labels = Object.fromEntries([...root.querySelectorAll("[data-label]")].map((el) => [el.dataset.label, el]));
+      this.captions = [...root.querySelectorAll("[data-caption]")];
+      this.svg = root.querySelector("[data-role=edges]");
+      this.legends = {};
+      for (const el of root.querySelectorAll("[data-legend]")) this.legends[el.dataset.legend] = CNNX.charts.legend(el);
+      this.bars = CNNX.charts.probabilities(root.querySelector("[data-role=probabilities]"));
+      this.sample = null;
+      this.mode = page.scaleModes[0];
+      this.lit = null;
+      this.buildEdges();
+    }
+
+    /** Indices of the neurons in the previous column that feed neuron j of column l. */
+    sources(l, j) {
+      const column = this.columns[l];
+      const previous = this.columns[l - 1];
+      if (column.kind === "conv" || column.kind === "dense") return [...Array(previous.count).keys()];
+      return [j];
+    }
+
+    buildEdges() {
+      const fragment = document.createDocumentFragment();
+      this.edges = [];
+      this.into = new Map();
+      for (let l = 1; l < this.columns.length; l++) {
+        for (let j = 0; j < this.columns[l].count; j++) {
+          const paths = [];
+          for (const i of this.sources(l, j)) {
+            const path = document.createElementNS(SVG_NS, "path");
+            path.setAttribute("class", "edge");
+            fragment.appendChild(path);
+            this.edges.push({ path, l, i, j });
+            paths.push(path);
+          }
+          this.into.set(key(this.columns[l].name, j), paths);
+        }
+      }
+      this.svg.appendChild(fragment);
+    }
+
+    /** Place everything for the graph's current size; cheap, so it runs on every resize. */
+    layout() {
+      const width = this.root.clientWidth;
+      const height = this.root.clientHeight;
+      const geometry = CNNX.layout(this.columns, width, height);
+      const half = geometry.node / 2;
+      this.geometry = geometry;
+      this.svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+      this.svg.setAttribute("width", width);
+      this.svg.setAttribute("height", height);
+      const size = geometry.node + "px";
+      for (const column of geometry.columns) {
+        this.neurons[column.name].forEach((el, n) => {
+          el.style.transform = `translate(${column.x}px, ${column.ys[n]}px)`;
+          el.style.height = size;
+          if (column.kind !== "dense") el.style.width = size;
+        });
+        const label = this.labels[column.name];
+        label.style.transform = `translate(${column.x + half}px, ${geometry.labelY}px) translateX(-50%)`;
+        if (column.kind === "dense") label.style.transform = `translate(${column.x}px, ${geometry.labelY}px)`;
+      }
+      const input = geometry.columns[0];
+      this.captions.forEach((el, c) => {
+        el.style.transform = `translate(${input.x + half}px, ${input.ys[c] + geometry.node + 3}px) translateX(-50%)`;
+      });
+      for (const { path, l, i, j } of this.edges) {
+        const from = geometry.columns[l - 1];
+        const to = geometry.columns[l];
+        const x1 = from.x + geometry.node;
+        const y1 = from.ys[i] + half;
+        const x2 = to.x;
+        const y2 = to.ys[j] + half;
+        const xm = (x1 + x2) / 2;
+        path.setAttribute("d", `M${x1},${y1}C${xm},${y1} ${xm},${y2} ${x2},${y2}`);
+      }
+      return this.sample ? this.drawCharts() : Promise.resolve();
+    }
+
+    /** Draw `sample` in colour mode `mode`: every heatmap, every legend, the bars. */
+    draw(sample, mode) {
+      this.sample = sample;
+      this.mode = mode;
+      for (const column of this.columns) {
+        if (column.kind === "dense") continue;
+        const maps = sample.maps[column.name];
+        const range = sample.ranges[mode][column.name];
+        this.neurons[column.name].forEach((el, n) => CNNX.palette.paint(el, maps, n, column.kind, range));
+      }
+      return this.drawCharts();
+    }
+
+    drawCharts() {
+      const { sample, mode, geometry } = this;
+      const at = geometry.byName;
+      const node = geometry.node;
+      const y = geometry.legendY;
+      const jobs = [];
+      jobs.push(this.legends.input.show({
+        lo: 0, hi: 1, ticks: [0, 0.5, 1], digits: 1, x: at.input.x, y, width: node,
+        colourAt: (v) => CNNX.palette.colour("input", v, 1),
+      }));
+      const groups = this.page.legendGroups[mode];
+      Object.keys(this.legends).filter((name) => name.startsWith("range-")).forEach((name, k) => {
+        const group = groups[k];
+        if (!group) return this.legends[name].hide();
+        const first = at[group[0]];
+        const last = at[group[group.length - 1]];
+        const half = sample.ranges[mode][group[0]] / 2;
+        const ticks = mode === "unit" ? [-half, 0, half] : [-half, -half / 2, 0, half / 2, half];
+        jobs.push(this.legends[name].show({
+          lo: -half, hi: half, ticks, digits: 2, x: first.x, y, width: last.x + node - first.x,
+          colourAt: (v) => CNNX.palette.colour("conv", v, 2 * half),
+        }));
+      });
+      const top = Math.max(...sample.probabilities);
+      jobs.push(this.legends.output.show({
+        lo: 0, hi: top, ticks: [0, top], digits: 2, x: at.output.x, y, width: OUTPUT_BAR_WIDTH,
+        colourAt: () => "#a8a8a8",
+      }));
+      jobs.push(this.bars.show({
+        classes: this.page.classes, probabilities: sample.probabilities, top1: sample.top1,
+        x: at.output.x, ys: at.output.ys, node, height: geometry.height,
+      }));
+      return Promise.all(jobs);
+    }
+
+    /** Raise and darken the edges into `el` and outline the neurons they come from (null clears). */
+    highlight(el) {
+      if (this.lit) {
+        for (const path of this.lit.paths) path.classList.remove("active");
+        for (const source of this.lit.sources) source.classList.remove("source");
+        this.lit.el.classList.remove("hovered");
+        this.lit = null;
+      }
+      if (!el) return;
+      const layer = el.dataset.layer;
+      const neuron = Number(el.dataset.neuron);
+      const l = this.columns.findIndex((c) => c.name === layer);
+      const paths = this.into.get(key(layer, neuron)) || [];
+      const sources = l > 0 ? this.sources(l, neuron).map((i) => this.neurons[this.columns[l - 1].name][i]) : [];
+      for (const path of paths) {
+        path.classList.add("active");
+        this.svg.appendChild(path); // SVG paints in document order: last is on top
+      }
+      for (const source of sources) source.classList.add("source");
+      el.classList.add("hovered");
+      this.lit = { el, paths, sources };
+    }
+
+    /** Mark the selected neuron ({layer, neuron} or null). */
+    select(selected) {
+      for (const el of this.root.querySelectorAll(".neuron.selected")) el.classList.remove("selected");
+      if (selected) this.neurons[selected.layer][selected.neuron].classList.add("selected");
+    }
+
+    /** One line about a neuron of the shown sample, for the hover chip. */
+    describe(layer, neuron) {
+      const s = this.page.strings;
+      const sample = this.sample;
+      if (layer === "output") {
+        return `${this.page.classes[neuron]} · ${s.probability} ${CNNX.format(sample.probabilities[neuron], 4)}` +
+          ` · ${s.logit} ${CNNX.format(sample.logits[neuron], 4)}`;
+      }
+      const maps = sample.maps[layer];
+      const range = `${s.values} ${CNNX.format(maps.min[neuron], 2)} … ${CNNX.format(maps.max[neuron], 2)}`;
+      if (layer === "input") return `${[s.red, s.green, s.blue][neuron]} ${s.channel} · ${range}`;
+      return `${layer} · ${s.neuron} ${neuron} · ${range}`;
+    }
+  };
+})();

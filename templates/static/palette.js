@@ -1,0 +1,57 @@
+/* Colour: the build's 256-entry d3 tables (page.palettes) and the heatmap painter.
+ *
+ * A neuron's map holds one byte per pixel (docs/data-format.md), so painting builds a
+ * 256-entry code -> colour table for that neuron and range, then copies pixels through it:
+ * a full redraw of all 113 maps touches ~200k pixels and takes a few milliseconds.
+ */
+(function () {
+  "use strict";
+  const CNNX = window.CNNX;
+  const packed = {};
+
+  function packedTable(name) {
+    if (!packed[name]) {
+      packed[name] = Uint32Array.from(CNNX.page.palettes[name], (hex) => {
+        const n = Number.parseInt(hex.slice(1), 16);
+        // ImageData is RGBA in memory, i.e. ABGR as a little-endian uint32.
+        return ((255 << 24) | ((n & 0xff) << 16) | (n & 0xff00) | (n >> 16)) >>> 0;
+      });
+    }
+    return packed[name];
+  }
+
+  function index(t) {
+    return Math.max(0, Math.min(255, Math.round(t * 255)));
+  }
+
+  /** Colour position t in [0, 1] of value v: greys inverted for the input, centred red-blue otherwise. */
+  function position(kind, v, range) {
+    return kind === "input" ? 1 - v : (v + range / 2) / range;
+  }
+
+  CNNX.palette = {
+    schemeFor(kind) {
+      return kind === "input" ? "Greys" : "RdBu";
+    },
+    /** "#rrggbb" of value v in a layer of this kind and range. */
+    colour(kind, v, range) {
+      return CNNX.page.palettes[this.schemeFor(kind)][index(position(kind, v, range))];
+    },
+    /** Paint neuron c of `maps` (a decoded u8-linear array) into its canvas. */
+    paint(canvas, maps, c, kind, range) {
+      const table = packedTable(this.schemeFor(kind));
+      const lut = new Uint32Array(256);
+      const offset = maps.offset[c];
+      const scale = maps.scale[c];
+      for (let q = 0; q < 256; q++) lut[q] = table[index(position(kind, offset + q * scale, range))];
+      const size = maps.width * maps.height;
+      const context = canvas.getContext("2d");
+      const image = context.createImageData(maps.width, maps.height);
+      const pixels = new Uint32Array(image.data.buffer);
+      const codes = maps.codes;
+      const start = c * size;
+      for (let i = 0; i < size; i++) pixels[i] = lut[codes[start + i]];
+      context.putImageData(image, 0, 0);
+    },
+  };
+})();

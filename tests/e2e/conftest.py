@@ -1,0 +1,128 @@
+"""Fixtures for the browser tests: one build of the default site per session, served two ways.
+
+The site is built into <tmp>/www/cnn-explainer/ and opened
+- over http at a sub-path: a python http.server on 127.0.0.1 serving <tmp>/www/, as GitHub Pages
+  serves a project site under /<repo>/, and
+- straight from disk as file://.
+Every page records console errors, page errors and requests; a test fails if any error was
+logged or any request left the build folder.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CONTENT = REPO / "content"
+DEFAULT_WEIGHTS = REPO / "weights"
+REFERENCE_MODEL = REPO.parent / "shared" / "reference" / "cnn-explainer" / "model"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SUB_PATH = "cnn-explainer"
+
+
+def weights_for_tests() -> Path:
+    """Our own weights once trained; until then the original model, so the suite still runs."""
+    return DEFAULT_WEIGHTS if (DEFAULT_WEIGHTS / "model.json").exists() else REFERENCE_MODEL
+
+
+@dataclass
+class Site:
+    folder: Path
+    http_url: str
+    weights: Path
+    urls: dict[str, str] = field(default_factory=dict)  # origin kind -> URL of index.html
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Iterator[Site]:
+    from generator.build import BuildOptions, build_site
+
+    www = tmp_path_factory.mktemp("www")
+    folder = www / SUB_PATH
+    weights = weights_for_tests()
+    build_site(BuildOptions(content=CONTENT, weights=weights, out=folder))
+    (www / "outside.txt").write_text("a file beside the build, which the page must never request")
+
+    handler = functools.partial(_QuietHandler, directory=str(www))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    http_url = f"http://127.0.0.1:{server.server_address[1]}/{SUB_PATH}/"
+    yield Site(folder=folder, http_url=http_url, weights=weights,
+               urls={"http": http_url, "file": folder.joinpath("index.html").as_uri()})
+    server.shutdown()
+    server.server_close()
+    shutil.rmtree(www, ignore_errors=True)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        """Keep the test output clean: no line per request."""
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Watched:
+    """A page plus everything it logged and requested."""
+
+    page: object
+    base: str
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def outside(self) -> list[str]:
+        return [u for u in self.requests if not (u.startswith(self.base) or u.startswith(("data:", "blob:")))]
+
+
+@pytest.fixture(params=["http", "file"])
+def origin(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def open_page(browser, site, origin):
+    """open_page(hash="", width=1440, height=900) -> Watched, already drawn; checks errors and requests after."""
+    contexts, watched_pages = [], []
+
+    def opener(hash_: str = "", width: int = 1440, height: int = 900) -> Watched:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        url = site.urls[origin]
+        base = url if origin == "http" else url.rsplit("/", 1)[0] + "/"
+        watched = Watched(page=page, base=base)
+        page.on("console", lambda m: watched.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: watched.errors.append(str(e)))
+        page.on("request", lambda r: watched.requests.append(r.url))
+        page.goto(url + hash_)
+        page.wait_for_selector("[data-role=overview][data-drawn]", state="attached", timeout=15_000)
+        watched_pages.append(watched)
+        return watched
+
+    yield opener
+    for watched in watched_pages:
+        assert watched.errors == [], f"console errors: {watched.errors}"
+        assert watched.outside() == [], f"requests outside the build folder: {watched.outside()}"
+    for context in contexts:
+        context.close()

@@ -1,0 +1,200 @@
+"""The overview as a reader sees it, over http at a sub-path and from file://.
+
+Every test runs once per origin; the fixtures fail a test on any console error and on any
+request outside the build folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from generator.colors import palettes
+from generator.config import load_config
+from generator.precompute import MAP_LAYERS
+
+from .conftest import CONTENT
+
+pytestmark = pytest.mark.e2e
+
+MAP_NAMES = [layer.name for layer in MAP_LAYERS]
+PIXEL_STEP = 7  # compare every 7th pixel of every heatmap: ~30k pixels per mode
+
+PAINTED = """() => [...document.querySelectorAll("canvas[data-neuron]")].map((c) => {
+  const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  let unpainted = 0;
+  const colours = new Set();
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i + 3] !== 255) unpainted++;
+    colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+  }
+  return { layer: c.dataset.layer, neuron: Number(c.dataset.neuron), unpainted, colours: colours.size };
+})"""
+
+PIXELS = """(step) => Object.fromEntries([...document.querySelectorAll("canvas[data-neuron]")].map((c) => {
+  const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  const out = [];
+  for (let p = 0; p < c.width * c.height; p += step) out.push(d[4 * p], d[4 * p + 1], d[4 * p + 2]);
+  return [c.dataset.layer + "/" + c.dataset.neuron, out];
+}))"""
+
+
+@pytest.fixture(scope="module")
+def expected_top1(site) -> dict[str, str]:
+    """What `cnn-explainer predict` says for each gallery image."""
+    from generator.predict import predict_images
+    from generator.weights import load_model
+
+    samples = load_config(CONTENT).samples
+    records = predict_images(load_model(site.weights), [s.path for s in samples])
+    return {s.id: r["top1"] for s, r in zip(samples, records, strict=True)}
+
+
+def _wait_drawn(page, sample: str, mode: str = "unit") -> None:
+    page.wait_for_selector(f'[data-role=overview][data-drawn="{sample}|{mode}"]', state="attached", timeout=10_000)
+
+
+def _expected_pixels(site, sample: str, mode: str) -> dict[str, np.ndarray]:
+    """The colours docs/data-format.md prescribes, computed from the data file in float64 as the page does."""
+    doc = json.loads((site.folder / "data" / "samples" / f"{sample}.json").read_text())
+    tables = {name: np.array([[int(h[i:i + 2], 16) for i in (1, 3, 5)] for h in lut])
+              for name, lut in palettes().items()}
+    expected = {}
+    for layer in ["input", *MAP_NAMES]:
+        entry = doc["maps"][layer]
+        count = entry["shape"][0]
+        codes = np.frombuffer(base64.b64decode(entry["data"]), np.uint8).reshape(count, -1).astype(np.float64)
+        r = doc["ranges"][mode][layer]
+        for c in range(count):
+            v = entry["offset"][c] + codes[c, ::PIXEL_STEP] * entry["scale"][c]
+            t = 1 - v if layer == "input" else (v + r / 2) / r
+            index = np.clip(np.floor(t * 255 + 0.5), 0, 255).astype(int)
+            expected[f"{layer}/{c}"] = tables["Greys" if layer == "input" else "RdBu"][index].ravel()
+    return expected
+
+
+def test_first_view_draws_every_neuron_and_loads_one_sample(open_page, expected_top1):
+    watched = open_page()
+    page = watched.page
+    assert page.locator("[data-sample]").count() == 10
+    assert page.locator('[data-sample][aria-pressed="true"]').get_attribute("data-sample") == "espresso"
+    counts = page.evaluate("""() => { const n = {}; for (const el of document.querySelectorAll("[data-neuron]"))
+        n[el.dataset.layer] = (n[el.dataset.layer] || 0) + 1; return n; }""")
+    assert counts == {"input": 3, **dict.fromkeys(MAP_NAMES, 10), "output": 10}
+    painted = page.evaluate(PAINTED)
+    assert len(painted) == 103
+    assert all(p["unpainted"] == 0 for p in painted), [p for p in painted if p["unpainted"]]
+    for layer in ["input", *MAP_NAMES]:
+        assert any(p["colours"] > 1 for p in painted if p["layer"] == layer), f"{layer} is flat"
+    assert page.locator(".probabilities .mark-rect path").count() == 10  # one bar per output neuron
+    assert page.locator("svg.edges path").count() == 490
+    assert page.text_content("[data-role=prediction]") == expected_top1["espresso"]
+    assert page.locator(".legend:not([hidden]) svg").count() == 6  # input, four unit ranges, output
+    data = [u for u in watched.requests if "/data/" in u]
+    assert len(data) == 1 and data[0].endswith("/data/samples/espresso.js")
+
+
+def test_each_thumbnail_shows_its_own_prediction(open_page, expected_top1):
+    page = open_page().page
+    for sample, top1 in expected_top1.items():
+        page.click(f'[data-sample="{sample}"]')
+        _wait_drawn(page, sample)
+        assert page.text_content("[data-role=prediction]") == top1, sample
+        assert page.locator('[data-sample][aria-pressed="true"]').get_attribute("data-sample") == sample
+        assert page.evaluate("location.hash").startswith(f"#sample={sample}&")
+
+
+def test_colour_modes_repaint_every_heatmap_correctly(open_page, site):
+    page = open_page("#sample=koala").page
+    _wait_drawn(page, "koala")
+    ranges = json.loads((site.folder / "data" / "samples" / "koala.json").read_text())["ranges"]
+    seen, expected_by_mode = {}, {}
+    for mode, legends in (("module", 2), ("global", 1), ("unit", 4)):
+        page.select_option("[data-role=scale]", mode)
+        _wait_drawn(page, "koala", mode)
+        got = {k: np.asarray(v) for k, v in page.evaluate(PIXELS, PIXEL_STEP).items()}
+        expected = expected_by_mode[mode] = _expected_pixels(site, "koala", mode)
+        assert got.keys() == expected.keys()
+        wrong = [k for k in got if not np.array_equal(got[k], expected[k])]
+        assert wrong == [], f"{mode}: heatmaps not painted as documented: {wrong}"
+        assert page.locator(".legend[data-legend^=range]:not([hidden])").count() == legends
+        first = page.locator('.legend[data-legend="range-0"] text').all_text_contents()
+        half = ranges[mode]["conv_1_1"] / 2
+        assert first[0] == f"{-half:.2f}" and first[-1] == f"{half:.2f}", (mode, first)
+        seen[mode] = got
+    # Switching modes must repaint exactly the heatmaps whose documented colours change: every map of a
+    # layer whose range changed, except maps so close to zero (a dead ReLU) that they stay white anyway.
+    unit, global_ = expected_by_mode["unit"], expected_by_mode["global"]
+    documented = {k for k in unit if not np.array_equal(unit[k], global_[k])}
+    repainted = {k for k in seen["unit"] if not np.array_equal(seen["unit"][k], seen["global"][k])}
+    assert repainted == documented
+    changed_layers = {layer for layer in MAP_NAMES if ranges["unit"][layer] != ranges["global"][layer]}
+    assert {k.split("/")[0] for k in repainted} == changed_layers
+
+
+def test_url_hash_round_trips(open_page, origin, site):
+    page = open_page().page
+    page.click('[data-sample="koala"]')
+    _wait_drawn(page, "koala")
+    page.select_option("[data-role=scale]", "module")
+    _wait_drawn(page, "koala", "module")
+    page.click('[data-layer="conv_2_1"][data-neuron="3"]')
+    hash_ = page.evaluate("location.hash")
+    assert hash_ == "#sample=koala&scale=module&layer=conv_2_1&neuron=3"
+
+    again = open_page(hash_).page
+    _wait_drawn(again, "koala", "module")
+    assert again.locator('[data-sample][aria-pressed="true"]').get_attribute("data-sample") == "koala"
+    assert again.input_value("[data-role=scale]") == "module"
+    assert again.get_attribute('[data-layer="conv_2_1"][data-neuron="3"]', "class").split().count("selected") == 1
+    assert again.locator(".neuron.selected").count() == 1
+    again.wait_for_function("document.querySelector('[data-role=hover]').textContent.includes('bias')")
+    again.evaluate("location.hash = '#sample=pizza&scale=global'")  # a pasted link is applied too
+    _wait_drawn(again, "pizza", "global")
+    assert again.locator(".neuron.selected").count() == 0
+
+
+@pytest.mark.parametrize(("layer", "neuron", "edges", "source_layer"), [
+    ("conv_1_2", 4, 10, "relu_1_1"), ("relu_1_1", 2, 1, "conv_1_1"), ("conv_1_1", 0, 3, "input"),
+    ("output", 3, 10, "max_pool_2"), ("input", 1, 0, None),
+], ids=["conv", "relu", "first conv", "output", "input"])
+def test_hover_highlights_incoming_edges_and_sources(open_page, layer, neuron, edges, source_layer):
+    page = open_page().page
+    page.hover(f'[data-layer="{layer}"][data-neuron="{neuron}"]')
+    assert page.locator("svg.edges path.active").count() == edges
+    sources = page.eval_on_selector_all(".neuron.source", "els => els.map((e) => e.dataset.layer)")
+    assert len(sources) == edges and set(sources) <= {source_layer}
+    chip = page.text_content("[data-role=hover]")
+    assert ("…" in chip) if layer != "output" else ("probability" in chip)
+    page.mouse.move(5, 5)
+    assert page.locator("svg.edges path.active").count() == 0
+
+
+def test_resizing_the_window_relays_out_the_graph(open_page):
+    page = open_page(width=1440, height=900).page
+    box = page.locator('[data-layer="output"][data-neuron="9"]').bounding_box()
+    page.set_viewport_size({"width": 1024, "height": 640})
+    page.wait_for_function(f"""() => {{
+        const b = document.querySelector('[data-layer="output"][data-neuron="9"]').getBoundingClientRect();
+        return Math.abs(b.x - {box["x"]}) > 50 && Math.abs(b.y - {box["y"]}) > 20; }}""")
+    xs = page.evaluate("""() => [...document.querySelectorAll('[data-neuron="0"]')]
+        .map((el) => el.getBoundingClientRect()).map((b) => [b.x, b.right])""")
+    assert all(right <= next_x for (_, right), (next_x, _) in itertools.pairwise(xs)), xs
+    assert xs[-1][1] <= 1024
+    assert page.locator(".probabilities .mark-rect path").count() == 10
+
+
+def test_details_toggle_hides_legends_and_long_labels(open_page):
+    page = open_page().page
+    assert page.locator('[data-label="conv_1_1"] .long').is_visible()
+    page.click("[data-role=details]")
+    assert page.locator('[data-label="conv_1_1"] .short').is_visible()
+    assert not page.locator('[data-label="conv_1_1"] .long').is_visible()
+    assert not page.locator(".legend[data-legend=input]").is_visible()
+    assert "details=off" in page.evaluate("location.hash")
+    page.click("[data-role=details]")
+    assert page.locator(".legend[data-legend=input]").is_visible()

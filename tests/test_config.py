@@ -1,0 +1,96 @@
+"""config: site.toml is checked once at the edge, and --images replaces its gallery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.config import UI_STRINGS, load_config, samples_from_paths, slug
+from generator.errors import InputError
+
+REPO_CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+def _content(tmp_path: Path, toml: str, images: tuple[str, ...] = ("a.png",)) -> Path:
+    for name in images:
+        (tmp_path / name).write_bytes(b"not read here")
+    strings = "\n".join(f'{key} = "{key}"' for key in UI_STRINGS)
+    (tmp_path / "site.toml").write_text(toml + f"\n[strings.en]\n{strings}\n")
+    return tmp_path
+
+
+VALID = 'title = "T"\nlanguages = ["en"]\n[[samples]]\nid = "a"\npath = "a.png"\n'
+
+
+def test_repository_content_is_valid():
+    config = load_config(REPO_CONTENT)
+    assert [s.id for s in config.samples] == ["lifeboat", "ladybug", "pizza", "bell_pepper", "school_bus", "koala",
+                                              "espresso", "red_panda", "orange", "sports_car"]
+    assert config.default_sample == "espresso" and config.languages[0] == "en"
+
+
+def test_minimal_config_defaults(tmp_path):
+    config = load_config(_content(tmp_path, VALID))
+    assert config.default_sample == "a" and config.samples[0].title == "a" and config.tagline == ""
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('title = "T"\nlanguages = ["en"]\n', "'samples' must be"),
+    (VALID.replace('"a.png"', '"missing.png"'), "no such image file"),
+    (VALID.replace('id = "a"', 'id = "../x"'), "must match"),
+    (VALID.replace('languages = ["en"]', 'languages = ["English"]'), "language codes"),
+    (VALID.replace('title = "T"', "title = 3"), "'title' must be a str"),
+    (VALID + "[[samples]]\nid = \"a\"\npath = \"a.png\"\n", "unique"),
+    ("title = ", "invalid TOML"),
+], ids=["no samples", "missing image", "bad id", "bad language", "bad title", "duplicate id", "syntax"])
+def test_bad_config_is_one_clear_error(tmp_path, toml, message):
+    with pytest.raises(InputError, match=message) as info:
+        load_config(_content(tmp_path, toml))
+    assert info.value.source.endswith(("site.toml", "missing.png"))
+
+
+def test_missing_ui_string_is_named(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"")
+    (tmp_path / "site.toml").write_text(VALID + '[strings.en]\ncontrols = "c"\n')
+    with pytest.raises(InputError, match="lacks gallery"):
+        load_config(tmp_path)
+
+
+def test_images_replace_the_gallery_with_unique_ids(tmp_path):
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for name in ("B c.JPG", "a.png", "notes.txt"):
+        (folder / name).write_bytes(b"")
+    (tmp_path / "a.jpeg").write_bytes(b"")
+    samples = samples_from_paths([folder, tmp_path / "a.jpeg"])
+    assert [(s.id, s.title) for s in samples] == [("b-c", "B c"), ("a", "a"), ("a-2", "a")]
+    config = load_config(_content(tmp_path, VALID.replace("a.png", "x.png"), ("x.png",)), [folder])
+    assert [s.id for s in config.samples] == ["b-c", "a"] and config.default_sample == "b-c"
+
+
+@pytest.mark.parametrize(("toml_value", "flag", "expected"), [
+    (None, None, ""), ('"https://a.github.io/x/"', None, "https://a.github.io/x/"),
+    ('"https://a.github.io/x/"', "http://localhost:8000/", "http://localhost:8000/"),
+], ids=["none", "toml", "flag wins"])
+def test_base_url_from_toml_or_flag(tmp_path, toml_value, flag, expected):
+    toml = VALID if toml_value is None else f"base_url = {toml_value}\n" + VALID
+    assert load_config(_content(tmp_path, toml), base_url=flag).base_url == expected
+
+
+@pytest.mark.parametrize("bad", ["github.io/x/", "https://a.github.io/x", "javascript:alert(1)/"])
+def test_bad_base_url_is_refused(tmp_path, bad):
+    with pytest.raises(InputError, match="base URL"):
+        load_config(_content(tmp_path, VALID), base_url=bad)
+
+
+@pytest.mark.parametrize("path", ["missing", "empty"])
+def test_bad_images_argument(tmp_path, path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError):
+        samples_from_paths([tmp_path / path])
+
+
+@pytest.mark.parametrize(("stem", "expected"), [("Espresso_1", "espresso_1"), ("a b", "a-b"), ("☕", "image")])
+def test_slug(stem, expected):
+    assert slug(stem) == expected

@@ -1,0 +1,129 @@
+"""encode: every array round-trips within the precision docs/data-format.md promises."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+
+from generator.encode import (
+    SCRIPT_GLOBAL,
+    decode_array,
+    encode_float32,
+    encode_input,
+    encode_maps,
+    encode_network,
+    encode_sample,
+    f32,
+    quantize,
+    to_json,
+    to_script,
+)
+from generator.precompute import MAP_LAYERS, SampleData, color_ranges, precompute_network
+
+RNG = np.random.default_rng(0)
+
+MAPS = {
+    "normal": RNG.normal(0, 2, (10, 26, 26)).astype(np.float32),
+    "relu": np.maximum(RNG.normal(0, 1, (10, 13, 13)), 0).astype(np.float32),
+    "constant": np.full((3, 5, 5), -1.25, np.float32),
+    "huge": (RNG.normal(0, 1, (2, 4, 4)) * 1e6).astype(np.float32),
+}
+
+
+@pytest.mark.parametrize("x", [0.1, 1 / 3, -2.5e-7, 12345.678, 0.0], ids=str)
+def test_f32_is_the_shortest_exact_float32(x):
+    assert np.float32(f32(x)) == np.float32(x)
+    assert len(repr(f32(x))) <= len(repr(float(np.float32(x))))
+
+
+@pytest.mark.parametrize("name", list(MAPS))
+def test_u8_linear_round_trip_within_half_a_step(name):
+    maps = MAPS[name]
+    entry = encode_maps(maps)
+    decoded = decode_array(json.loads(to_json(entry)))
+    span = maps.max(axis=(1, 2)) - maps.min(axis=(1, 2))
+    bound = span / 510 * (1 + 1e-5) + np.abs(maps).max(axis=(1, 2)) * 2e-7
+    assert decoded.shape == maps.shape
+    assert np.all(np.abs(decoded - maps).max(axis=(1, 2)) <= bound)
+    np.testing.assert_array_equal(np.float32(entry["min"]), maps.min(axis=(1, 2)))
+    np.testing.assert_array_equal(np.float32(entry["max"]), maps.max(axis=(1, 2)))
+
+
+def test_quantize_uses_every_neurons_own_range():
+    maps = np.stack([np.linspace(0, 1, 16).reshape(4, 4), np.linspace(-100, 100, 16).reshape(4, 4)])
+    codes, offset, scale = quantize(maps.astype(np.float32))
+    assert codes.dtype == np.uint8
+    assert codes.min() == 0 and codes.max() == 255
+    np.testing.assert_allclose(offset, [0, -100])
+    np.testing.assert_allclose(scale, [1 / 255, 200 / 255], rtol=1e-6)
+
+
+def test_constant_maps_decode_exactly():
+    decoded = decode_array(encode_maps(MAPS["constant"]))
+    np.testing.assert_array_equal(decoded, MAPS["constant"])
+
+
+def test_input_codes_are_the_image_bytes():
+    pixels = RNG.integers(0, 256, (3, 64, 64), dtype=np.uint8)
+    entry = encode_input(pixels)
+    np.testing.assert_array_equal(np.frombuffer(base64.b64decode(entry["data"]), np.uint8).reshape(3, 64, 64), pixels)
+    np.testing.assert_allclose(decode_array(entry), pixels / 255.0, rtol=0, atol=1.2e-7)
+
+
+def test_float32_arrays_are_exact():
+    kernel = RNG.normal(0, 1, (3, 3, 10, 10)).astype(np.float32)
+    np.testing.assert_array_equal(decode_array(encode_float32(kernel)), kernel)
+
+
+def _sample() -> SampleData:
+    maps = {layer.name: RNG.normal(0, 1, (layer.output_shape[2], *layer.output_shape[:2])).astype(np.float32)
+            for layer in MAP_LAYERS}
+    logits = RNG.normal(0, 1, 10).astype(np.float32)
+    probabilities = (np.exp(logits) / np.exp(logits).sum()).astype(np.float32)
+    return SampleData(id="s", title="a sample", input=RNG.integers(0, 256, (3, 64, 64), dtype=np.uint8),
+                      maps=maps, logits=logits, probabilities=probabilities, ranges=color_ranges(maps))
+
+
+def test_sample_document_holds_every_layer_and_the_documented_keys():
+    sample = _sample()
+    doc = json.loads(to_json(encode_sample(sample)))
+    assert list(doc) == ["schema", "version", "id", "title", "top1", "logits", "probabilities", "ranges", "maps"]
+    assert (doc["schema"], doc["version"]) == ("cnn-explainer/sample", 1)
+    assert list(doc["maps"]) == ["input", *[layer.name for layer in MAP_LAYERS]]
+    assert doc["top1"] == int(np.argmax(sample.probabilities))
+    np.testing.assert_array_equal(np.float32(doc["logits"]), sample.logits)
+    for name, array in sample.maps.items():
+        step = (array.max(axis=(1, 2)) - array.min(axis=(1, 2))) / 255
+        assert np.all(np.abs(decode_array(doc["maps"][name]) - array).max(axis=(1, 2)) <= step * 0.51)
+    assert doc["ranges"]["global"]["conv_1_1"] == pytest.approx(sample.ranges["global"]["conv_1_1"])
+
+
+def test_network_document_round_trips_the_weights(reference_model):
+    doc = json.loads(to_json(encode_network(precompute_network(reference_model.params,
+                                                               reference_model.class_names))))
+    assert (doc["schema"], doc["version"]) == ("cnn-explainer/network", 1)
+    assert doc["classes"] == list(reference_model.class_names)
+    assert [layer["name"] for layer in doc["layers"]][-1] == "output"
+    for name, entry in doc["weights"].items():
+        np.testing.assert_array_equal(decode_array(entry["kernel"]), reference_model.params[name]["kernel"])
+        np.testing.assert_array_equal(np.float32(entry["bias"]), reference_model.params[name]["bias"])
+
+
+def test_json_is_deterministic_ascii_and_refuses_nan():
+    doc = encode_sample(_sample())
+    assert to_json(doc) == to_json(json.loads(to_json(doc)))
+    assert to_json({"title": "café ☕"}).isascii()
+    with pytest.raises(ValueError):
+        to_json({"x": float("nan")})
+
+
+def test_script_twin_stores_the_same_document():
+    doc = {"schema": "x", "title": "</script> \u2028"}
+    script = to_script("samples/a", doc)
+    prefix = f'(window.{SCRIPT_GLOBAL} = window.{SCRIPT_GLOBAL} || {{}})["samples/a"] = '
+    assert script.startswith(prefix) and script.endswith(";\n")
+    assert json.loads(script[len(prefix):-2]) == doc
+    assert "\u2028" not in script

@@ -1,0 +1,109 @@
+"""precompute: layer maps, colour ranges and network data, against independent expectations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import REFERENCE, needs
+from numpy_tinyvgg import tinyvgg
+
+from generator.images import load_image
+from generator.model import forward
+from generator.precompute import (
+    MAP_LAYERS,
+    SCALE_MODES,
+    blocks,
+    color_ranges,
+    precompute_network,
+    precompute_samples,
+    round3,
+)
+
+MAP_NAMES = [layer.name for layer in MAP_LAYERS]
+
+
+def _maps(peaks: dict[str, float]) -> dict[str, np.ndarray]:
+    """Synthetic maps whose largest |value| per layer is peaks[layer] (or 0.5)."""
+    maps = {}
+    for layer in MAP_LAYERS:
+        h, w, c = layer.output_shape
+        m = np.zeros((c, h, w), np.float32)
+        m[0, 0, 0] = -peaks.get(layer.name, 0.5)
+        maps[layer.name] = m
+    return maps
+
+
+def test_blocks_end_at_pool_layers():
+    assert blocks() == [MAP_NAMES[:5], MAP_NAMES[5:]]
+
+
+@pytest.mark.parametrize(("x", "expected"), [(1.2344, 1.234), (1.2346, 1.235), (0.0, 0.0), (2.0, 2.0)],
+                         ids=["down", "up", "zero", "integer"])
+def test_round3_rounds_to_three_decimals(x, expected):
+    assert round3(x) == pytest.approx(expected, abs=1e-12)
+
+
+def test_round3_rounds_halves_up_like_javascript():
+    assert round3(0.0625) == 0.063  # Python's round() would give 0.062
+
+
+def test_unit_range_is_set_by_conv_layers_and_inherited_by_relu_and_pool():
+    ranges = color_ranges(_maps({"conv_1_1": 1.0, "relu_1_1": 9.0, "conv_1_2": 2.0, "conv_2_1": 3.0,
+                                 "conv_2_2": 4.0}))["unit"]
+    assert ranges["conv_1_1"] == ranges["relu_1_1"] == pytest.approx(2.2)  # relu's own 9.0 is ignored
+    assert ranges["conv_1_2"] == ranges["relu_1_2"] == ranges["max_pool_1"] == pytest.approx(4.2)
+    assert ranges["conv_2_1"] == ranges["relu_2_1"] == pytest.approx(6.2)
+    assert ranges["conv_2_2"] == ranges["relu_2_2"] == ranges["max_pool_2"] == pytest.approx(8.2)
+
+
+def test_module_and_global_ranges_take_the_largest_unit_range():
+    ranges = color_ranges(_maps({"conv_1_1": 3.0, "conv_1_2": 1.0, "conv_2_1": 0.5, "conv_2_2": 2.0}))
+    assert all(ranges["module"][n] == pytest.approx(6.2) for n in MAP_NAMES[:5])
+    assert all(ranges["module"][n] == pytest.approx(4.2) for n in MAP_NAMES[5:])
+    assert all(ranges["global"][n] == pytest.approx(6.2) for n in MAP_NAMES)
+    assert all(ranges[mode]["input"] == 1.0 for mode in SCALE_MODES)
+
+
+@needs(REFERENCE)
+def test_ranges_match_the_originals_espresso_example(reference_model):
+    """FEATURES.md 2.7: the original's local ranges for espresso_1 are 3.114 / 5.644 / 9.336 / 11.518."""
+    image = load_image(REFERENCE / "images" / "espresso_1.jpeg")[None]
+    outputs = {k: np.asarray(v) for k, v in forward(reference_model.params, image).items()}
+    (sample,) = precompute_samples(["espresso"], ["espresso"], image, outputs)
+    unit = [sample.ranges["unit"][n] for n in ("conv_1_1", "conv_1_2", "conv_2_1", "conv_2_2")]
+    assert unit == pytest.approx([3.114, 5.644, 9.336, 11.518], abs=1e-9)
+    assert sample.ranges["module"]["relu_1_1"] == pytest.approx(5.644)
+    assert sample.ranges["module"]["conv_2_1"] == pytest.approx(11.518)
+    assert sample.ranges["global"]["conv_1_1"] == pytest.approx(11.518)
+
+
+@needs(REFERENCE)
+def test_sample_maps_are_the_numpy_reference_channel_first(reference_model):
+    names = ["boat_1", "koala_1"]
+    images = np.stack([load_image(REFERENCE / "images" / f"{n}.jpeg") for n in names])
+    outputs = {k: np.asarray(v) for k, v in forward(reference_model.params, images).items()}
+    samples = precompute_samples(names, names, images, outputs)
+    for b, sample in enumerate(samples):
+        expected = tinyvgg(reference_model.params, images[b])
+        for name in MAP_NAMES:
+            h, w, c = expected[name].shape
+            assert sample.maps[name].shape == (c, h, w)
+            np.testing.assert_allclose(sample.maps[name], np.transpose(expected[name], (2, 0, 1)), atol=1e-4)
+        np.testing.assert_allclose(sample.logits, expected["logits"], atol=1e-4)
+        np.testing.assert_allclose(sample.probabilities, expected["output"], atol=1e-5)
+        assert sample.top1 == int(np.argmax(expected["output"]))
+        np.testing.assert_array_equal(sample.input, np.transpose(np.rint(images[b] * 255), (2, 0, 1)))
+
+
+def test_precompute_rejects_images_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="shape"):
+        precompute_samples(["a"], ["a"], np.zeros((1, 32, 32, 3), np.float32), {})
+
+
+def test_network_keeps_every_weight_as_float32(reference_model):
+    network = precompute_network(reference_model.params, reference_model.class_names)
+    assert network.class_names == reference_model.class_names
+    assert set(network.weights) == {"conv_1_1", "conv_1_2", "conv_2_1", "conv_2_2", "output"}
+    for name, entry in network.weights.items():
+        assert entry["kernel"].dtype == np.float32
+        np.testing.assert_array_equal(entry["kernel"], reference_model.params[name]["kernel"])
