@@ -67,10 +67,12 @@ def thumbnail_strip(pictures: list[Image.Image]) -> bytes:
 
 def build_site(options: BuildOptions, report: Report = lambda stage, seconds: None) -> BuildSummary:
     """Build the whole site into `options.out`; raises InputError for unusable inputs."""
+    from .article import render_article
     from .charts import chart_specs, vega_runtime
     from .colors import palettes
     from .config import load_config
     from .encode import encode_network, encode_sample
+    from .hyperparams import explorer_data
     from .images import load_rgb, to_array
     from .model import device_description, forward
     from .precompute import precompute_network, precompute_samples
@@ -85,12 +87,12 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             model = load_model(options.weights)
             pictures = [load_rgb(sample.path) for sample in config.samples]
             images = np.stack([to_array(p) for p in pictures])
-            intros = {}
+            articles = {}
             for lang in config.languages:
                 source = options.content / f"{lang}.md"
                 if not source.is_file():
                     raise InputError(source, f"no such file (languages lists {lang!r})")
-                intros[lang] = source.read_text(encoding="utf-8")
+                articles[lang] = render_article(source)
 
         # Bundling the Vega runtime needs nothing from the model, so it overlaps the model stages
         # (started only now, so that a bad input fails at once instead of after the bundling).
@@ -105,7 +107,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             network = precompute_network(model.params, model.class_names)
 
         with _stage("encode", report):
-            data_files = {"network": encode_network(network)}
+            data_files = {"network": encode_network(network), "hyperparams": explorer_data()}
             data_files.update({f"samples/{s.id}": encode_sample(s) for s in samples})
             thumbnails = thumbnail_strip(pictures)
 
@@ -116,8 +118,8 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
 
     with _stage("render + write", report):
         files = render_site(SiteInputs(
-            title=config.title, tagline=config.tagline, languages=config.languages, base_url=config.base_url,
-            strings=config.strings, intros=intros,
+            title=config.title, languages=config.languages, base_url=config.base_url,
+            strings=config.strings, articles=articles,
             samples=tuple({"id": s.id, "title": s.title} for s in config.samples),
             default_sample=config.default_sample, class_names=model.class_names,
             data_files=data_files, thumbnails=thumbnails, charts=specs, palettes=colour_tables,

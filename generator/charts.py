@@ -72,6 +72,20 @@ def probability_chart() -> alt.LayerChart:
     return _config(chart)
 
 
+def relu_chart() -> alt.LayerChart:
+    """The article's plot of ReLU(x) = max(0, x); its few points are part of the spec."""
+    points = [{"x": x, "y": max(0.0, x)} for x in (-4.0, -2.0, 0.0, 2.0, 4.0)]
+    scale = alt.Scale(domain=[-4, 4], nice=False)
+    base = alt.Chart(alt.Data(values=points))
+    line = base.mark_line(color="#c0392b", strokeWidth=2.5).encode(
+        x=alt.X("x:Q", scale=scale, title="x"),
+        y=alt.Y("y:Q", scale=scale, title="ReLU(x)"),
+    )
+    dots = base.mark_point(color="#c0392b", filled=True, size=30).encode(x="x:Q", y="y:Q")
+    chart = alt.layer(line, dots).properties(width=240, height=240)
+    return chart.configure(font=FONT).configure_axis(grid=True, gridColor="#eee", labelColor="#555", titleColor="#444")
+
+
 def compile_vega(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """Vega-Lite -> Vega, so the page ships only the Vega runtime."""
     return vl_convert.vegalite_to_vega(chart.to_dict(), vl_version=VEGA_LITE_VERSION)
@@ -94,4 +108,5 @@ def vega_runtime() -> str:
 
 
 def chart_specs() -> dict[str, dict[str, Any]]:
-    return {"legend": compile_vega(legend_chart()), "probabilities": compile_vega(probability_chart())}
+    return {"legend": compile_vega(legend_chart()), "probabilities": compile_vega(probability_chart()),
+            "relu": compile_vega(relu_chart())}

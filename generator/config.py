@@ -19,7 +19,10 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".ti
 # Every UI string the templates and scripts use; each language's [strings.<lang>] table needs all.
 UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_unit", "scale_module", "scale_global",
               "overview", "neuron", "red", "green", "blue", "channel", "values", "probability", "logit",
-              "selected", "bias", "hint", "noscript")
+              "selected", "bias", "hint", "noscript", "language_name", "tagline", "article", "back_to_network",
+              "input_size", "padding", "kernel_size", "stride", "dilation", "play", "pause", "explorer_input",
+              "explorer_padded", "explorer_kernel", "explorer_dilated", "explorer_output", "stride_invalid",
+              "kernel_too_wide")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -35,7 +38,6 @@ class SampleSource:
 @dataclass(frozen=True)
 class SiteConfig:
     title: str
-    tagline: str
     languages: tuple[str, ...]
     samples: tuple[SampleSource, ...]
     default_sample: str
@@ -133,7 +135,6 @@ def load_config(content: Path, images: list[Path] | None = None, base_url: str |
     default = wanted if wanted in ids else ids[0]  # --images may not contain the configured default
     return SiteConfig(
         title=_require(source, doc, "title", str),
-        tagline=str(doc.get("tagline", "")),
         languages=languages,
         samples=tuple(samples),
         default_sample=default,

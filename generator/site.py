@@ -8,7 +8,6 @@ mistyped `--out` can never wipe an unrelated folder.
 
 from __future__ import annotations
 
-import html
 import os
 import shutil
 import tempfile
@@ -19,6 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from .article import Article
 from .encode import to_json, to_script
 from .errors import InputError
 from .precompute import MAP_LAYERS, SCALE_MODES, blocks
@@ -28,7 +28,7 @@ STATIC = TEMPLATES / "static"
 MARKER = ".cnn-explainer-build"
 MARKER_TEXT = "Written by `cnn-explainer build`. The next build replaces this whole folder.\n"
 # Classic scripts, run in this order after parsing (file:// refuses ES module scripts).
-SCRIPTS = ("vega.js", "palette.js", "layout.js", "charts.js", "overview.js", "app.js")
+SCRIPTS = ("vega.js", "palette.js", "layout.js", "charts.js", "overview.js", "app.js", "explorer.js", "article.js")
 INLINED = ("data.js",)  # included in the page itself by the template, not written to assets/
 SHORT_NAMES = {"input": "input", "conv": "conv", "relu": "relu", "pool": "max_pool", "dense": "output"}
 
@@ -38,11 +38,10 @@ class SiteInputs:
     """Everything the pages need, already computed and encoded by the earlier stages."""
 
     title: str
-    tagline: str
     base_url: str
     languages: tuple[str, ...]
     strings: dict[str, dict[str, str]]
-    intros: dict[str, str]  # language -> Markdown source of the intro
+    articles: dict[str, Article]  # language -> the rendered article
     samples: tuple[dict[str, str], ...]  # {"id", "title"} in gallery order
     default_sample: str
     class_names: tuple[str, ...]
@@ -74,12 +73,6 @@ def legend_groups() -> dict[str, list[list[str]]]:
     return {"unit": unit, "module": blocks(), "global": [[layer.name for layer in MAP_LAYERS]]}
 
 
-def paragraphs(markdown: str) -> Markup:
-    """Blank-line separated paragraphs as escaped <p> elements: enough for the short intro."""
-    parts = [" ".join(p.split()) for p in markdown.strip().split("\n\n") if p.strip()]
-    return Markup("\n".join(f"<p>{html.escape(p)}</p>" for p in parts))
-
-
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html"]), keep_trailing_newline=True,
@@ -101,11 +94,19 @@ def render_page(env: Environment, inputs: SiteInputs, lang: str, root: str, pref
     legends = ["input", *[f"range-{i}" for i in range(max(len(g) for g in groups.values()))], "output"]
     return env.get_template("index.html").render(
         lang=lang, root=root, canonical=f"{inputs.base_url}{prefix}" if inputs.base_url else "",
-        title=inputs.title, tagline=inputs.tagline, strings=strings,
+        title=inputs.title, strings=strings, languages=_language_links(inputs, lang, root),
         page=page, scripts=SCRIPTS, samples=inputs.samples, columns=cols, classes=inputs.class_names,
         channels=[f"{strings['red']} {strings['channel']}", strings["green"], strings["blue"]],
-        legends=legends, scale_modes=SCALE_MODES, intro=paragraphs(inputs.intros[lang]),
+        legends=legends, scale_modes=SCALE_MODES,
+        article=Markup(inputs.articles[lang].html),  # rendered with raw HTML off: see article.py
     )
+
+
+def _language_links(inputs: SiteInputs, current: str, root: str) -> list[dict[str, str]]:
+    """The other languages' pages, relative to this one (the first language lives at the root)."""
+    return [{"code": lang, "name": inputs.strings[lang]["language_name"],
+             "href": f"{root}{'' if n == 0 else lang + '/'}index.html"}
+            for n, lang in enumerate(inputs.languages) if lang != current]
 
 
 def render_site(inputs: SiteInputs) -> dict[str, bytes]:

@@ -32,7 +32,7 @@ def test_repository_content_is_valid():
 
 def test_minimal_config_defaults(tmp_path):
     config = load_config(_content(tmp_path, VALID))
-    assert config.default_sample == "a" and config.samples[0].title == "a" and config.tagline == ""
+    assert config.default_sample == "a" and config.samples[0].title == "a"
 
 
 @pytest.mark.parametrize(("toml", "message"), [

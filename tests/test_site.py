@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -34,13 +35,21 @@ def _sample(sample_id: str) -> SampleData:
                       logits=np.zeros(10, np.float32), probabilities=probabilities, ranges=color_ranges(maps))
 
 
+def _article(markdown: str):
+    from generator.article import render_article
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "a.md"
+        source.write_text("{#a}\n## A\n\n" + markdown, encoding="utf-8")
+        return render_article(source)
+
+
 @pytest.fixture(scope="module")
 def files() -> dict[str, bytes]:
     strings = {key: key for key in UI_STRINGS}
     return render_site(SiteInputs(
-        title="T <&>", tagline="tag", base_url="https://example.org/cnn/", languages=("en", "zh"),
+        title="T <&>", base_url="https://example.org/cnn/", languages=("en", "zh"),
         strings={"en": strings, "zh": strings},
-        intros={"en": "One <b>para</b>.\n\nTwo.", "zh": "三"},
+        articles={lang: _article(text) for lang, text in (("en", "One <b>para</b>.\n\nTwo."), ("zh", "三"))},
         samples=tuple({"id": i, "title": i.upper()} for i in IDS), default_sample="b", class_names=CLASSES,
         data_files={"network": {"schema": "n"}, **{f"samples/{i}": encode_sample(_sample(i)) for i in IDS}},
         thumbnails=b"png", charts={"legend": {}, "probabilities": {}}, palettes=palettes(),

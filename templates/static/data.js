@@ -63,6 +63,8 @@
     };
   }
 
+  CNNX.loadData = load;
+
   CNNX.loadSample = function (id) {
     if (!decoded.has(id)) {
       const sample = load("samples/" + id).then((doc) => {

@@ -102,15 +102,20 @@ def origin(request) -> str:
 
 @pytest.fixture
 def open_page(browser, site, origin):
-    """open_page(hash="", width=1440, height=900) -> Watched, already drawn; checks errors and requests after."""
+    """open_page(hash="", width=1440, height=900, path="") -> Watched, drawn; checks errors and requests after.
+
+    `path` is relative to the build folder ("zh/index.html"); empty means the English index.
+    """
     contexts, watched_pages = [], []
 
-    def opener(hash_: str = "", width: int = 1440, height: int = 900) -> Watched:
+    def opener(hash_: str = "", width: int = 1440, height: int = 900, path: str = "") -> Watched:
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
         url = site.urls[origin]
         base = url if origin == "http" else url.rsplit("/", 1)[0] + "/"
+        if path:
+            url = base + path
         watched = Watched(page=page, base=base)
         page.on("console", lambda m: watched.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: watched.errors.append(str(e)))

@@ -1,0 +1,72 @@
+/* The article under the graph: its Vega charts, the hyperparameter explorer (loaded when it
+ * scrolls near), links between layer labels and sections, and a language switch that keeps
+ * the reader's state. In-page links scroll instead of changing the hash, because the hash
+ * holds the graph's state (app.js).
+ */
+(function () {
+  "use strict";
+  const CNNX = window.CNNX;
+  const page = CNNX.page;
+  const SECTION_OF = { input: "article-input", conv: "article-convolution", relu: "article-relu",
+                       pool: "article-pooling", dense: "article-softmax" };
+
+  function scrollToId(id) {
+    const target = document.getElementById(id);
+    if (!target) return false;
+    target.scrollIntoView({ behavior: "smooth", block: "start" });
+    if (target.tabIndex < 0 && !/^(A|BUTTON|INPUT|SELECT)$/.test(target.tagName)) target.tabIndex = -1;
+    target.focus({ preventScroll: true });
+    return true;
+  }
+
+  // Links to places on this page ("#article-relu", "#network") scroll there and leave the hash alone.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href^='#']");
+    if (!link || link.getAttribute("href").length < 2) return;
+    if (scrollToId(decodeURIComponent(link.getAttribute("href").slice(1)))) event.preventDefault();
+  });
+
+  // Each layer label leads to the section that explains that kind of layer.
+  for (const column of page.columns) {
+    const label = document.querySelector(`[data-label="${column.name}"]`);
+    const section = SECTION_OF[column.kind];
+    if (!label || !section) continue;
+    label.setAttribute("role", "link");
+    label.tabIndex = 0;
+    label.dataset.section = section;
+    label.addEventListener("click", () => scrollToId(section));
+    label.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") scrollToId(section);
+    });
+  }
+
+  // The language switch carries the current state (the hash) to the other page.
+  const languageLinks = [...document.querySelectorAll("[data-role=language]")];
+  const base = languageLinks.map((link) => link.getAttribute("href"));
+  // app.js writes the hash with location.replace (no event), so refresh just before the link is used.
+  languageLinks.forEach((link, i) => {
+    const sync = () => link.setAttribute("href", base[i] + location.hash);
+    for (const type of ["mouseenter", "focus", "mousedown", "click"]) link.addEventListener(type, sync);
+  });
+
+  for (const figure of document.querySelectorAll("figure[data-chart]")) {
+    const spec = page.charts[figure.dataset.chart];
+    if (!spec) continue;
+    new window.vega.View(window.vega.parse(spec), { renderer: "svg", container: figure, hover: false })
+      .runAsync().catch((error) => console.error(error));
+  }
+
+  const explorer = document.querySelector("[data-role=explorer]");
+  if (explorer) {
+    const mount = () => CNNX.loadData("hyperparams")
+      .then((data) => CNNX.mountExplorer(explorer, data, page.strings))
+      .catch((error) => console.error(error));
+    const watcher = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) {
+        watcher.disconnect();
+        mount();
+      }
+    }, { rootMargin: "400px" });
+    watcher.observe(explorer);
+  }
+})();

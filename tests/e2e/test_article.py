@@ -1,0 +1,114 @@
+"""The article and the hyperparameter explorer in both languages, as a reader sees them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from generator.config import load_config
+from generator.hyperparams import Setting, frames
+
+from .conftest import CONTENT
+
+pytestmark = pytest.mark.e2e
+SECTIONS = ["article-intro", "article-terms", "article-input", "article-convolution", "article-hyperparameters",
+            "article-relu", "article-softmax", "article-pooling", "article-flatten", "article-interactive",
+            "article-implementation", "article-credits"]
+# Words that stay as they are in Chinese: names of things, layers, code and maths.
+ALLOWED_LATIN = {
+    "CNN", "TinyVGG", "ReLU", "Softmax", "softmax", "argmax", "logit", "JAX", "Altair", "Vega", "Jinja2", "Markdown",
+    "MathML", "JSON", "Python", "ImageNet", "Tiny", "Stanford", "CS231n", "IEEE", "VIS", "arXiv", "Explainer",
+    # the cited paper's authors and title
+    "Zijie", "J", "Wang", "Robert", "Turko", "Omar", "Shaikh", "Haekyu", "Park", "Nilaksh", "Das", "Fred", "Hohman",
+    "Minsuk", "Kahng", "Duen", "Horng", "Polo", "Chau", "Learning", "Convolutional", "Neural", "Networks", "with",
+    "Interactive", "Visualization",
+}
+PROSE = """() => {
+  const copy = document.querySelector(".article").cloneNode(true);
+  copy.querySelectorAll("math, pre, code, figure").forEach((e) => e.remove());  // maths, code, charts: not prose
+  return copy.textContent;
+}"""
+
+
+@pytest.mark.parametrize("path", ["", "zh/index.html"], ids=["en", "zh"])
+def test_every_section_has_its_heading_and_formulas_render(open_page, path):
+    page = open_page(path=path).page
+    ids = page.eval_on_selector_all(".article h2[id], .article h3[id]", "els => els.map(e => e.id)")
+    assert ids == SECTIONS
+    sizes = page.eval_on_selector_all("math", "els => els.map(e => e.getBoundingClientRect().width)")
+    assert len(sizes) >= 5 and all(w > 0 for w in sizes)
+    lang = page.get_attribute("html", "lang")
+    assert lang == ("zh" if path else "en")
+
+
+def test_chinese_page_has_no_english_interface_left(open_page):
+    page = open_page(path="zh/index.html").page
+    strings = load_config(CONTENT).strings
+    zh_text = page.inner_text("body")
+    for key, english in strings["en"].items():
+        if key in ("language_name", "logit") or "{" in english:
+            continue
+        assert english not in zh_text, f"English string {key}={english!r} on the Chinese page"
+    words = set(re.findall(r"[A-Za-z][A-Za-z0-9_]*", page.evaluate(PROSE)))
+    stray = sorted(words - ALLOWED_LATIN)
+    assert stray == []
+
+
+def test_language_switch_keeps_the_state(open_page):
+    watched = open_page("#sample=koala&scale=global")
+    page = watched.page
+    page.click("[data-role=language]")
+    page.wait_for_selector("[data-role=overview][data-drawn]", state="attached")
+    assert page.get_attribute("html", "lang") == "zh"
+    assert "sample=koala" in page.url and "scale=global" in page.url
+    assert page.get_attribute("[data-sample=koala]", "aria-pressed") == "true"
+
+
+def test_layer_label_leads_to_its_section(open_page):
+    page = open_page().page
+    hash_before = page.evaluate("location.hash")
+    page.click("[data-label=relu_1_1]")
+    page.wait_for_function("Math.abs(document.getElementById('article-relu').getBoundingClientRect().top) < 300")
+    assert page.evaluate("location.hash") == hash_before  # the graph's state is untouched
+
+
+def _explorer(page):
+    page.locator("[data-role=explorer]").scroll_into_view_if_needed()
+    page.wait_for_selector("[data-role=explorer][data-valid]")
+
+
+def _set(page, param: str, value: int) -> None:
+    page.fill(f"[data-role=explorer] input[type=number][data-param={param}]", str(value))
+    page.dispatch_event(f"[data-role=explorer] input[type=number][data-param={param}]", "input")
+
+
+def test_explorer_rejects_a_stride_that_does_not_fit(open_page):
+    page = open_page().page
+    _explorer(page)
+    _set(page, "n", 5)
+    _set(page, "k", 2)
+    _set(page, "s", 2)  # (5 - 2) / 2 + 1 is not whole
+    assert page.get_attribute("[data-role=explorer]", "data-valid") == "false"
+    assert page.get_attribute("[data-param=s][type=number]", "aria-invalid") == "true"
+    assert "2" in page.inner_text("[data-role=explorer-message]")
+    assert page.is_disabled(".explorer-play")
+    _set(page, "s", 3)  # (5 - 2) / 3 + 1 = 2
+    assert page.get_attribute("[data-role=explorer]", "data-valid") == "true"
+    assert page.inner_text("[data-role=explorer-message]") == ""
+
+
+def test_explorer_output_matches_the_precomputed_frames(open_page):
+    page = open_page().page
+    _explorer(page)
+    for param, value in (("n", 6), ("k", 3), ("p", 1), ("s", 1), ("d", 2)):
+        _set(page, param, value)
+    expected = frames(Setting(6, 1, 3, 1, 2))
+    last = len(expected) - 1
+    page.hover(f"[data-role=explorer] .explorer-grid [data-index='{last}']")  # shows every value up to it
+    shown = page.eval_on_selector_all("[data-role=explorer] [data-index]", "els => els.map(e => e.textContent)")
+    assert [int(v) for v in shown] == [f[2] for f in expected]
+    hits = page.eval_on_selector_all("[data-role=explorer] .explorer-grid .cell.hit[data-row]",
+                                     "els => els.map(e => [Number(e.dataset.row), Number(e.dataset.col)])")
+    top, left, _ = expected[last]
+    assert sorted(hits) == sorted([top + 2 * i, left + 2 * j] for i in range(3) for j in range(3))

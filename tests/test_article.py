@@ -1,0 +1,62 @@
+"""The article in both languages: same sections in the same order, formulas as MathML, no raw HTML."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.article import render_article
+from generator.errors import InputError
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+REQUIRED = ["article-intro", "article-terms", "article-input", "article-convolution", "article-hyperparameters",
+            "article-relu", "article-softmax", "article-pooling", "article-flatten", "article-interactive",
+            "article-implementation", "article-credits"]
+
+
+@pytest.fixture(scope="module", params=["en", "zh"])
+def article(request):
+    return render_article(CONTENT / f"{request.param}.md")
+
+
+def test_every_section_present_in_order(article):
+    assert [s.anchor for s in article.sections] == REQUIRED
+
+
+def test_formulas_become_mathml(article):
+    assert article.html.count("<math") >= 5
+    assert "$" not in re.sub(r"<pre>.*?</pre>", "", article.html, flags=re.S)
+    assert "<mfrac>" in article.html  # the softmax fraction
+
+
+def test_explorer_and_relu_chart_are_placed(article):
+    assert article.html.count('data-role="explorer"') == 1
+    assert article.charts == ("relu",)
+
+
+def test_original_paper_is_cited_and_linked(article):
+    assert 'href="https://arxiv.org/abs/2004.15004"' in article.html
+    assert "Tiny ImageNet" in article.html
+
+
+def test_chinese_article_is_chinese():
+    text = re.sub(r"<[^>]+>|<pre>.*?</pre>", "", render_article(CONTENT / "zh.md").html, flags=re.S)
+    han = len(re.findall(r"[\u4e00-\u9fff]", text))
+    assert han > 2000
+
+
+def test_raw_html_is_shown_as_text(tmp_path):
+    source = tmp_path / "a.md"
+    source.write_text("{#x}\n## Title\n\n<script>alert(1)</script> <b onclick=x>bold</b>\n", encoding="utf-8")
+    body = render_article(source).html
+    assert "<script" not in body and "<b " not in body
+    assert "&lt;script&gt;" in body
+
+
+def test_heading_without_anchor_is_an_error_with_line(tmp_path):
+    source = tmp_path / "a.md"
+    source.write_text("{#x}\n## One\n\ntext\n\n## Two\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 6: heading 'Two' has no"):
+        render_article(source)
