@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .images import IMAGE_SUFFIXES
 
 CONFIG_FILE = "site.toml"
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff")
 # Every UI string the templates and scripts use; each language's [strings.<lang>] table needs all.
 UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_unit", "scale_module", "scale_global",
               "overview", "neuron", "red", "green", "blue", "channel", "values", "probability", "logit",

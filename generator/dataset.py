@@ -8,9 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
-from .images import load_rgb
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+from .images import IMAGE_SUFFIXES, load_rgb
 
 
 @dataclass

@@ -23,6 +23,8 @@ from .errors import InputError
 from .model import INPUT_SHAPE
 
 SIZE = INPUT_SHAPE[0]
+# What a folder of images may hold: the suffixes `build --images DIR` and `train --data DIR` pick up.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff")
 MAX_PIXELS = 50_000_000  # refuse "image bombs" before decoding them
 RESAMPLE = Image.Resampling.BILINEAR
 
