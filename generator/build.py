@@ -119,7 +119,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
     with _stage("render + write", report):
         files = render_site(SiteInputs(
             title=config.title, languages=config.languages, base_url=config.base_url,
-            strings=config.strings, articles=articles,
+            strings=config.strings, translations=config.translations, articles=articles,
             samples=tuple({"id": s.id, "title": s.title} for s in config.samples),
             default_sample=config.default_sample, class_names=model.class_names,
             data_files=data_files, thumbnails=thumbnails, charts=specs, palettes=colour_tables,

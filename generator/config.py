@@ -44,6 +44,8 @@ class SiteConfig:
     base_url: str  # where the site is published ("" if unknown); only for the canonical link
     content: Path
     strings: dict[str, dict[str, str]]  # language -> UI string key -> text
+    # language -> {word: translation} for class names and sample titles; unlisted words stay as they are
+    translations: dict[str, dict[str, str]]
 
 
 def _require(source: Path, table: dict[str, Any], key: str, kind: type) -> Any:
@@ -127,6 +129,11 @@ def load_config(content: Path, images: list[Path] | None = None, base_url: str |
         missing = [key for key in UI_STRINGS if key not in strings[language]]
         if missing:
             raise InputError(source, f"[strings.{language}] lacks {', '.join(missing)}")
+    translations = doc.get("translations", {})
+    if not isinstance(translations, dict) or not all(
+            isinstance(table, dict) and all(isinstance(v, str) for v in table.values())
+            for table in translations.values()):
+        raise InputError(source, "[translations.<lang>] tables must map words to strings")
     samples = samples_from_paths(images) if images else _samples_from_toml(source, content, doc.get("samples"))
     ids = [s.id for s in samples]
     if len(set(ids)) != len(ids):
@@ -141,4 +148,5 @@ def load_config(content: Path, images: list[Path] | None = None, base_url: str |
         base_url=_base_url("--base-url", base_url) if base_url is not None else _base_url(source, doc.get("base_url")),
         content=content,
         strings={lang: {str(k): str(v) for k, v in strings[lang].items()} for lang in languages},
+        translations={lang: dict(translations.get(lang, {})) for lang in languages},
     )

@@ -41,6 +41,7 @@ class SiteInputs:
     base_url: str
     languages: tuple[str, ...]
     strings: dict[str, dict[str, str]]
+    translations: dict[str, dict[str, str]]  # language -> {class name or sample title: its translation}
     articles: dict[str, Article]  # language -> the rendered article
     samples: tuple[dict[str, str], ...]  # {"id", "title"} in gallery order
     default_sample: str
@@ -83,11 +84,14 @@ def _environment() -> Environment:
 
 def render_page(env: Environment, inputs: SiteInputs, lang: str, root: str, prefix: str = "") -> str:
     strings = inputs.strings[lang]
+    words = inputs.translations.get(lang, {})
+    classes = [words.get(name, name) for name in inputs.class_names]
+    samples = [{**sample, "title": words.get(sample["title"], sample["title"])} for sample in inputs.samples]
     cols = columns(len(inputs.class_names))
     groups = legend_groups()
     page = {
         "root": root, "lang": lang, "defaultSample": inputs.default_sample,
-        "samples": list(inputs.samples), "classes": list(inputs.class_names),
+        "samples": samples, "classes": classes,
         "columns": cols, "legendGroups": groups, "scaleModes": list(SCALE_MODES),
         "palettes": inputs.palettes, "charts": inputs.charts, "strings": strings,
     }
@@ -95,7 +99,7 @@ def render_page(env: Environment, inputs: SiteInputs, lang: str, root: str, pref
     return env.get_template("index.html").render(
         lang=lang, root=root, canonical=f"{inputs.base_url}{prefix}" if inputs.base_url else "",
         title=inputs.title, strings=strings, languages=_language_links(inputs, lang, root),
-        page=page, scripts=SCRIPTS, samples=inputs.samples, columns=cols, classes=inputs.class_names,
+        page=page, scripts=SCRIPTS, samples=samples, columns=cols, classes=classes,
         channels=[f"{strings['red']} {strings['channel']}", strings["green"], strings["blue"]],
         legends=legends, scale_modes=SCALE_MODES,
         article=Markup(inputs.articles[lang].html),  # rendered with raw HTML off: see article.py

@@ -48,7 +48,7 @@ def files() -> dict[str, bytes]:
     strings = {key: key for key in UI_STRINGS}
     return render_site(SiteInputs(
         title="T <&>", base_url="https://example.org/cnn/", languages=("en", "zh"),
-        strings={"en": strings, "zh": strings},
+        strings={"en": strings, "zh": strings}, translations={"zh": {CLASSES[0]: "第一类"}},
         articles={lang: _article(text) for lang, text in (("en", "One <b>para</b>.\n\nTwo."), ("zh", "三"))},
         samples=tuple({"id": i, "title": i.upper()} for i in IDS), default_sample="b", class_names=CLASSES,
         data_files={"network": {"schema": "n"}, **{f"samples/{i}": encode_sample(_sample(i)) for i in IDS}},
@@ -217,3 +217,8 @@ def test_cli_refuses_a_folder_that_is_not_a_build(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {tmp_path}: folder is not empty") or "not empty" in result.output
     assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+def test_class_names_are_translated_per_language(files):
+    assert "第一类" in files["zh/index.html"].decode()
+    assert "第一类" not in files["index.html"].decode()

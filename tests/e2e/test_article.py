@@ -50,6 +50,9 @@ def test_chinese_page_has_no_english_interface_left(open_page):
         if key in ("language_name", "logit") or "{" in english:
             continue
         assert english not in zh_text, f"English string {key}={english!r} on the Chinese page"
+    assert not re.search(r"[A-Za-z]", page.inner_text("[data-role=prediction]"))  # the class name, translated
+    titles = page.eval_on_selector_all("[data-sample]", "els => els.map(e => e.title)")
+    assert titles and not any(re.search(r"[A-Za-z]", t) for t in titles)
     words = set(re.findall(r"[A-Za-z][A-Za-z0-9_]*", page.evaluate(PROSE)))
     stray = sorted(words - ALLOWED_LATIN)
     assert stray == []
@@ -112,3 +115,13 @@ def test_explorer_output_matches_the_precomputed_frames(open_page):
                                      "els => els.map(e => [Number(e.dataset.row), Number(e.dataset.col)])")
     top, left, _ = expected[last]
     assert sorted(hits) == sorted([top + 2 * i, left + 2 * j] for i in range(3) for j in range(3))
+
+
+def test_sections_link_back_to_the_network(open_page):
+    page = open_page("#sample=pizza").page
+    links = page.locator(".article a[href='#network']")
+    assert links.count() >= 6
+    links.nth(2).scroll_into_view_if_needed()
+    links.nth(2).click()
+    page.wait_for_function("Math.abs(document.getElementById('network').getBoundingClientRect().top) < 300")
+    assert "sample=pizza" in page.evaluate("location.hash")
