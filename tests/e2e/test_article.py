@@ -38,6 +38,8 @@ def test_every_section_has_its_heading_and_formulas_render(open_page, path):
     assert ids == SECTIONS
     sizes = page.eval_on_selector_all("math", "els => els.map(e => e.getBoundingClientRect().width)")
     assert len(sizes) >= 5 and all(w > 0 for w in sizes)
+    targets = page.eval_on_selector_all(".article a[href^='#']", "els => els.map(e => e.getAttribute('href'))")
+    assert targets and all(page.locator(t).count() == 1 for t in set(targets))  # internal anchors resolve
     lang = page.get_attribute("html", "lang")
     assert lang == ("zh" if path else "en")
 
