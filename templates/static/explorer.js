@@ -151,6 +151,7 @@
           div.classList.add("weight");
         });
       const m = entry ? entry.output : 0;
+      outputBox.hidden = !entry; // an invalid setting has no output: the message says why
       const outputGrid = grid(outputBox, format(t.explorer_output, { m }), "", m, (div, r, c) => {
         div.dataset.index = r * m + c;
       });
