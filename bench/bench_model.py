@@ -54,12 +54,14 @@ def main() -> None:
     step = make_train_step(config, optimizer)
     batch = np.random.default_rng(1).integers(0, 256, (config.batch_size, 64, 64, 3), dtype=np.uint8)
     labels = np.arange(config.batch_size, dtype=np.int32) % 10
-    state = [params, optimizer.init(params), params]
+    state = (params, optimizer.init(params), params)  # params, optimiser state, EMA
     key = jax.random.PRNGKey(0)
 
     def train_steps(n: int = 10) -> None:
+        nonlocal state
         for _ in range(n):
-            *state[:], _, _ = step(*state, batch, labels, key)
+            *new_state, _, _ = step(*state, batch, labels, key)
+            state = tuple(new_state)
         jax.block_until_ready(state[0])
 
     train_steps(1)

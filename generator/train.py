@@ -24,6 +24,7 @@ import optax
 
 from .dataset import Split, class_folders, load_split
 from .model import INPUT_SHAPE, Params, init_params, logits_only
+from .model_card import render_model_card
 from .weights import Model, save_model, validate_class_names
 
 EVAL_BATCH = 250
@@ -260,7 +261,6 @@ def _progress(total: int, label: str, enabled: bool) -> Callable[[int, float, fl
 
 def write_outputs(out: Path, params: Params, class_names: tuple[str, ...], history: list[EpochStats],
                   summary: dict, config: TrainConfig) -> None:
-    from .model_card import render_model_card
     metadata = {"trained_by": "cnn-explainer train", "val_accuracy": round(summary["val_accuracy"], 4)}
     save_model(Model(params=jax.tree_util.tree_map(np.asarray, params), class_names=class_names,
                      metadata=metadata), out)
