@@ -78,15 +78,20 @@ def predict(weights: Path, as_json: bool, top: int, images: tuple[Path, ...]) ->
                    "train/ and keeps the last epoch (use an epoch count chosen by an earlier held-out run).")
 @click.option("--out", default=Path("runs/latest"), show_default=True, type=click.Path(path_type=Path),
               help="Folder for model.json, the shard, history.json and MODEL_CARD.md.")
+@click.option("--teacher", "teachers", multiple=True, type=click.Path(path_type=Path),
+              help="A trained model (model.json or its folder) to distil from; repeat for an ensemble. "
+                   "The targets then mix the true label with the teachers' mean prediction.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, quiet: bool) -> None:
+def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, teachers: tuple[Path, ...],
+          quiet: bool) -> None:
     """Train TinyVGG on an image-folder dataset and write TF.js weights plus a model card."""
     from .model import device_description
     from .train import TrainConfig
     from .train import train as run_training
 
     click.echo(f"training on {device_description()}", err=True)
-    run_training(TrainConfig(data=data, out=out, epochs=epochs, seed=seed, holdout_fraction=holdout),
+    run_training(TrainConfig(data=data, out=out, epochs=epochs, seed=seed, holdout_fraction=holdout,
+                             teachers=teachers),
                  log=lambda line: click.echo(line, err=True), progress=not quiet)
 
 

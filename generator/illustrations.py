@@ -291,17 +291,17 @@ def espresso(rng: np.random.Generator) -> Rgb:
 
 
 def red_panda(rng: np.random.Generator) -> Rgb:
-    """A red panda face: rusty fur, white ear rims, cheeks and brows, dark eyes, against foliage."""
-    rgb = mottle(vertical((70, 110, 56), (46, 80, 40)), rng, 6, 0.3)
+    """A red panda face: rusty fur, white ear rims, cheeks and brows, dark eyes, black chest, mossy foliage."""
+    rgb = mottle(vertical((96, 110, 70), (70, 80, 52)), rng, 6, 0.3)
     rgb = grain(mottle(rgb, rng, 18, 0.12), rng, 0.3)
     for ear in ([(8.2, 25.2), (13.3, 6.5), (26.9, 16.7)], [(55.8, 25.2), (50.7, 6.5), (37.1, 16.7)]):
         rgb = paint(rgb, polygon(ear), (236, 230, 222))
         cx, cy = sum(x for x, _ in ear) / 3, sum(y for _, y in ear) / 3
         rgb = paint(rgb, polygon([(cx + (x - cx) * 0.6, cy + (y - cy) * 0.6) for x, y in ear]), (90, 40, 20))
     body = (6.5, 43.9, 57.5, 72.8)
-    rgb = paint(rgb, ellipse(body), shaded((110, 40, 20), body, ambient=0.6))
+    rgb = paint(rgb, ellipse(body), shaded((40, 22, 16), body, ambient=0.6))
     head = (9.9, 13.3, 54.1, 52.4)
-    rgb = paint(rgb, ellipse(head), mottle(shaded((160, 60, 24), head, ambient=0.6), rng, 24, 0.12))
+    rgb = paint(rgb, ellipse(head), mottle(shaded((140, 50, 22), head, ambient=0.6), rng, 24, 0.12))
     for box in [(9.9, 30.3, 28.6, 47.3), (35.4, 30.3, 54.1, 47.3)]:
         rgb = paint(rgb, ellipse(box, blur=1.0), (240, 236, 228))  # white cheeks
     rgb = paint(rgb, ellipse((23.5, 33.7, 40.5, 49), blur=1.0), (244, 240, 234))  # muzzle

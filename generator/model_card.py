@@ -55,6 +55,11 @@ def render_model_card(class_names: tuple[str, ...], history: list[EpochStats], s
         f"{config.warmup_epochs}-epoch warm-up then cosine decay; label smoothing {config.label_smoothing}; "
         f"random crops from a {config.crop_padding}-pixel reflect padding, horizontal flips, colour jitter "
         f"±{config.colour_jitter:.0%}; weights are an exponential moving average (decay {config.ema_decay}).",
+        *([f"- Distilled from {len(config.teachers)} teacher model(s): the target for each training image is "
+           "the teachers' mean prediction on the same augmented image, not its label (so no label "
+           "smoothing). The teachers:"] if config.teachers else []),
+        *[f"  - `{t['path']}`" + (f": val top-1 {t['val_accuracy']:.1%}" if t.get("val_accuracy") is not None else "")
+          + (f", trained by `{t['command']}`" if t.get("command") else "") for t in summary.get("teachers", [])],
         f"- Took {summary['train_seconds'] / 60:.1f} min on {summary['device']}.",
         "- Per-epoch losses and accuracies: `history.json`.",
         "",

@@ -5,6 +5,12 @@ learning-rate schedule, label smoothing, random crops from a reflect-padded imag
 flips and mild colour jitter, and an exponential moving average of the weights, which is what
 gets evaluated and saved. The epoch whose EMA weights score best on the held-out slice wins;
 val/ is touched only to report accuracy.
+
+Distillation: given teacher models (`--teacher`, earlier runs of this command), the target for each
+image is the teachers' mean prediction on the very same augmented batch instead of its label. An
+ensemble of TinyVGGs is more accurate than any one of them, and a TinyVGG trained to match the
+ensemble keeps much of that gain at the same 19,920 parameters. (Mixing the label back in scored
+lower on the held-out slice.)
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ import numpy as np
 import optax
 
 from .dataset import Split, class_folders, load_split
-from .model import INPUT_SHAPE, Params, init_params, logits_only
+from .errors import InputError
+from .model import INPUT_SHAPE, NUM_CLASSES, Params, device_description, init_params, logits_only
 from .model_card import render_model_card
-from .weights import Model, save_model, validate_class_names
+from .weights import Model, load_model, resolve_model_file, save_model, validate_class_names
 
 EVAL_BATCH = 250
 
@@ -45,6 +52,7 @@ class TrainConfig:
     colour_jitter: float = 0.1
     ema_decay: float = 0.998
     holdout_fraction: float = 0.1  # of each class in train/, for choosing the epoch; 0: keep the last
+    teachers: tuple[Path, ...] = ()  # TF.js models whose mean prediction replaces the (smoothed) label
 
 
 @dataclass
@@ -93,11 +101,17 @@ def _augment(key: jax.Array, images: jax.Array, config: TrainConfig) -> jax.Arra
     return jnp.clip(x, 0.0, 1.0)
 
 
-def _loss(params: Params, images: jax.Array, labels: jax.Array, smoothing: float) -> tuple[jax.Array, jax.Array]:
+def _loss(params: Params, images: jax.Array, labels: jax.Array, targets: jax.Array) -> tuple[jax.Array, jax.Array]:
     logits = logits_only(params, images)
-    targets = optax.smooth_labels(jax.nn.one_hot(labels, logits.shape[-1]), smoothing)
     loss = optax.softmax_cross_entropy(logits, targets).mean()
     return loss, (jnp.argmax(logits, -1) == labels).mean()
+
+
+def _targets(config: TrainConfig, teachers: Params | None, images: jax.Array, labels: jax.Array) -> jax.Array:
+    """The teachers' mean probabilities when there are teachers, else the smoothed one-hot labels."""
+    if teachers is None:
+        return optax.smooth_labels(jax.nn.one_hot(labels, NUM_CLASSES), config.label_smoothing)
+    return jax.vmap(lambda p: jax.nn.softmax(logits_only(p, images)))(teachers).mean(axis=0)
 
 
 def make_optimizer(config: TrainConfig, steps_per_epoch: int) -> optax.GradientTransformation:
@@ -108,11 +122,14 @@ def make_optimizer(config: TrainConfig, steps_per_epoch: int) -> optax.GradientT
     return optax.adamw(schedule, weight_decay=config.weight_decay)
 
 
-def make_train_step(config: TrainConfig, optimizer: optax.GradientTransformation) -> Callable:
+def make_train_step(config: TrainConfig, optimizer: optax.GradientTransformation,
+                    teachers: Params | None = None) -> Callable:
+    """One jitted step; `teachers` holds every teacher's weights stacked on a leading axis."""
     @jax.jit
     def step(params, opt_state, ema, images_u8, labels, key):
         images = _augment(key, images_u8.astype(jnp.float32) / 255.0, config)
-        (loss, acc), grads = jax.value_and_grad(_loss, has_aux=True)(params, images, labels, config.label_smoothing)
+        targets = _targets(config, teachers, images, labels)
+        (loss, acc), grads = jax.value_and_grad(_loss, has_aux=True)(params, images, labels, targets)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         params = optax.apply_updates(params, updates)
         ema = optax.incremental_update(params, ema, 1.0 - config.ema_decay)
@@ -161,9 +178,10 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, progress: boo
     log(f"train {len(train_split.labels)}, held out {len(holdout.labels)} (chooses the epoch), "
         f"val {len(val.labels)} (reported only)")
 
+    teachers = load_teachers(config.teachers, class_names)
     steps_per_epoch = len(train_split.labels) // config.batch_size
     optimizer = make_optimizer(config, steps_per_epoch)
-    step = make_train_step(config, optimizer)
+    step = make_train_step(config, optimizer, teachers)
     key = jax.random.PRNGKey(config.seed)
     key, init_key = jax.random.split(key)
     params = init_params(init_key)
@@ -216,10 +234,11 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, progress: boo
         "per_class_accuracy": {n: float(matrix[i, i] / matrix[i].sum()) for i, n in enumerate(class_names)},
         "confusion_matrix": matrix.tolist(),
         "train_seconds": round(seconds, 1),
-        "device": jax.devices()[0].platform,
+        "device": device_description(),
+        "teachers": [_provenance(path) for path in config.teachers],
         "command": "cnn-explainer train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
         if len(sys.argv) > 1 and sys.argv[1] == "train" else "",
-        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
+        "config": {k: _plain(v) for k, v in asdict(config).items()},
         "counts": {"train": len(train_split.labels), "holdout": len(holdout.labels),
                    "val": len(val.labels)},
     }
@@ -228,6 +247,32 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, progress: boo
     log(f"kept epoch {best_epoch} ({how}): val top-1 {summary['val_accuracy']:.1%} "
         f"in {seconds / 60:.1f} min -> {config.out}")
     return summary
+
+
+def load_teachers(paths: tuple[Path, ...], class_names: tuple[str, ...]) -> Params | None:
+    """Every teacher's weights stacked on a leading axis, so one vmapped call runs them all."""
+    if not paths:
+        return None
+    models = [load_model(path) for path in paths]
+    for path, model in zip(paths, models):
+        if model.class_names != class_names:
+            raise InputError(path, f"teacher predicts {', '.join(model.class_names)}; the dataset has "
+                                   f"{', '.join(class_names)}")
+    return jax.tree_util.tree_map(lambda *leaves: jnp.asarray(np.stack(leaves)), *[m.params for m in models])
+
+
+def _provenance(teacher: Path) -> dict:
+    """What the model card says of a teacher: its path, and how it was trained when it kept a history."""
+    history = resolve_model_file(teacher).parent / "history.json"
+    summary = json.loads(history.read_text(encoding="utf-8")).get("summary", {}) if history.is_file() else {}
+    return {"path": str(teacher), "command": summary.get("command", ""), "val_accuracy": summary.get("val_accuracy")}
+
+
+def _plain(value: object) -> object:
+    """Paths as strings, so the config goes into history.json as written on the command line."""
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return str(value) if isinstance(value, Path) else value
 
 
 def _fmt(value: float | None) -> str:

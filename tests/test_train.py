@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from numpy_tinyvgg import tinyvgg
 from PIL import Image
 
 from generator.cli import main
-from generator.weights import load_model
+from generator.model import init_params
+from generator.train import TrainConfig, _targets
+from generator.weights import ORIGINAL_CLASS_NAMES, Model, load_model, save_model
 
 COLOURS = [(230, 30, 30), (30, 200, 40), (40, 60, 230), (240, 220, 30), (200, 40, 220),
            (30, 210, 220), (250, 140, 20), (120, 70, 20), (250, 250, 250), (20, 20, 20)]
@@ -82,3 +86,40 @@ def test_holdout_zero_trains_on_everything_and_keeps_the_last_epoch(colour_datas
     assert summary["counts"] == {"train": 200, "holdout": 0, "val": 40}
     assert summary["best_epoch"] == 2
     assert "all 200 images" in (out / "MODEL_CARD.md").read_text()
+
+
+@pytest.mark.slow
+def test_a_trained_model_can_teach_another(colour_dataset, tmp_path):
+    teacher = tmp_path / "teacher"
+    assert CliRunner().invoke(main, ["train", "--data", str(colour_dataset), "--epochs", "6", "--out", str(teacher),
+                                     "--quiet"]).exit_code == 0
+    student = tmp_path / "student"
+    result = CliRunner().invoke(main, ["train", "--data", str(colour_dataset), "--epochs", "6", "--out", str(student),
+                                       "--teacher", str(teacher), "--teacher", str(teacher / "model.json"),
+                                       "--quiet"])
+    assert result.exit_code == 0, result.output
+    card = (student / "MODEL_CARD.md").read_text()
+    assert "Distilled from 2 teacher model(s)" in card and f"`{teacher}`: val top-1" in card
+    summary = json.loads((student / "history.json").read_text())["summary"]
+    assert summary["config"]["teachers"] == [str(teacher), str(teacher / "model.json")]
+    assert load_model(student).class_names == load_model(teacher).class_names
+
+
+def test_distillation_targets_are_the_teachers_mean_prediction():
+    """The target is what the teachers predict (a float64 numpy TinyVGG says what that is), not the label."""
+    teachers = [jax.tree_util.tree_map(np.asarray, init_params(jax.random.PRNGKey(seed))) for seed in (1, 2)]
+    images = np.random.default_rng(0).random((3, 64, 64, 3), dtype=np.float32)
+    stacked = jax.tree_util.tree_map(lambda *leaves: np.stack(leaves), *teachers)
+    config = TrainConfig(data=Path("unused"), out=Path("unused"))
+    targets = np.asarray(_targets(config, stacked, images, np.zeros(3, np.int32)))
+    expected = [np.mean([tinyvgg(t, image)["output"] for t in teachers], axis=0) for image in images]
+    np.testing.assert_allclose(targets, expected, atol=1e-5)
+
+
+def test_a_teacher_with_other_classes_is_refused(colour_dataset, tmp_path):
+    save_model(Model(params=jax.tree_util.tree_map(np.asarray, init_params(jax.random.PRNGKey(0))),
+                     class_names=ORIGINAL_CLASS_NAMES), tmp_path / "other")
+    result = CliRunner().invoke(main, ["train", "--data", str(colour_dataset), "--epochs", "1", "--quiet",
+                                       "--out", str(tmp_path / "o"), "--teacher", str(tmp_path / "other")])
+    assert result.exit_code == 2
+    assert "teacher predicts" in result.output and "other" in result.output
