@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,8 @@ def load_history(weights: str | Path) -> History | None:
     config = summary.get("config") if isinstance(summary.get("config"), dict) else {}
     return History(
         source=source, epochs=tuple(epochs), confusion=confusion,
-        counts={split: _count(source, f"summary.counts.{split}", counts.get(split)) for split in ("train", "holdout", "val")},
+        counts={split: _count(source, f"summary.counts.{split}", counts.get(split))
+                for split in ("train", "holdout", "val")},
         dataset=Path(str(config.get("data", "?"))).name,
         planned_epochs=_count(source, "summary.config.epochs", config.get("epochs")),
         chosen_epoch=_count(source, "summary.best_epoch", summary.get("best_epoch")),
@@ -103,6 +105,12 @@ def load_history(weights: str | Path) -> History | None:
 def escape_markdown(text: str) -> str:
     """Backslash before every ASCII punctuation mark: a class name is shown as written, never read as Markdown."""
     return "".join("\\" + ch if ch in _MARKDOWN_PUNCTUATION else ch for ch in text)
+
+
+def _code_span(text: str) -> str:
+    """Markdown code: shown literally; a fence longer than any run of backticks inside it."""
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def _percent(value: float, digits: int) -> str:
@@ -127,7 +135,7 @@ def facts(history: History, class_names: tuple[str, ...], strings: dict[str, str
     top = pairs[0] if pairs else (0, 0, 0)
     return {
         "parameters": f"{PARAM_COUNT:,}",
-        "dataset": escape_markdown(history.dataset),
+        "dataset": _code_span(history.dataset),
         "classes": str(len(names)),
         "train_images": f"{history.counts['train']:,}",
         "holdout_images": f"{history.counts['holdout']:,}",
@@ -181,7 +189,9 @@ def confusion_chart(history: History, class_names: tuple[str, ...], strings: dic
         y=alt.Y("true:N", sort=names, title=strings["chart_true"]),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color("count:Q", title=strings["chart_count"], scale=alt.Scale(domain=[0, top], range=["#ffffff", "#1f4e99"]),
+        color=alt.Color("count:Q", title=strings["chart_count"],
+                        # rgb: hcl would tint the white of empty cells with the blue's chroma
+                        scale=alt.Scale(domain=[0, top], range=["#ffffff", "#1f4e99"], interpolate="rgb"),
                         legend=alt.Legend(orient="right", gradientLength=120)))
     labels = base.transform_filter("datum.count > 0").mark_text(fontSize=10).encode(
         text="count:Q",
