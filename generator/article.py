@@ -4,11 +4,17 @@ Policy for raw HTML in the Markdown: it is not trusted and is shown as text (mar
 option is off), so the article cannot inject scripts or markup. Two fenced blocks are directives:
 ```` ```explorer ```` marks where the hyperparameter explorer goes and ```` ```chart NAME ```` where an
 Altair chart goes; the page's scripts fill both. A `{#id}` line before a heading sets its anchor.
+
+A ```` ````model trained ```` block (four backticks, so it may hold ```` ```chart ```` fences) is
+Markdown shown only when the weights carry a training history; its `{name}` placeholders are
+filled from generator/about.py's facts, so every number in it comes from the data. A
+```` ````model untrained ```` block is shown only when they carry none.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,9 +46,31 @@ def _math(latex: str, options: dict) -> str:
     return latex2mathml.converter.convert(latex.strip(), display=display)
 
 
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+class _UnknownFact(Exception):
+    """A model block names a placeholder the facts do not have."""
+
+
+def _model_block(variant: str, text: str, env: dict) -> str:
+    facts = env.get("facts")
+    if (variant == "trained") != (facts is not None):
+        return ""
+
+    def fill(match: re.Match) -> str:
+        if match[1] not in facts:
+            raise _UnknownFact(match[1])
+        return facts[match[1]]
+
+    return env["parser"].render(_PLACEHOLDER.sub(fill, text) if facts else text, env)
+
+
 def _fence(renderer, tokens: list[Token], idx: int, options, env) -> str:
     token = tokens[idx]
     info = token.info.strip().split()
+    if info[:1] == ["model"] and len(info) == 2 and info[1] in ("trained", "untrained"):
+        return _model_block(info[1], token.content, env)
     if info[:1] == ["explorer"]:
         return '<div class="explorer" data-role="explorer"></div>\n'
     if info[:1] == ["chart"] and len(info) == 2:
@@ -61,14 +89,17 @@ def _parser() -> MarkdownIt:
     return md
 
 
-def render_article(source: Path) -> Article:
-    """Render one language's article; InputError for unreadable files or broken formulas."""
+def render_article(source: Path, facts: dict[str, str] | None = None) -> Article:
+    """Render one language's article; InputError for unreadable files or broken formulas.
+
+    `facts` fill the ````model trained```` block (generator/about.py); None shows ````model untrained```` instead.
+    """
     try:
         text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(source, f"cannot read the article ({exc})") from None
     md = _parser()
-    env: dict = {}
+    env: dict = {"facts": facts, "parser": md}
     tokens = md.parse(text, env)
     sections = []
     for index, token in enumerate(tokens):
@@ -81,6 +112,9 @@ def render_article(source: Path) -> Article:
             sections.append(Section(str(anchor), title, int(token.tag[1])))
     try:
         body = md.renderer.render(tokens, md.options, env)
+    except _UnknownFact as exc:
+        raise InputError(source, f"a model block uses {{{exc}}}, which is not one of the model facts "
+                                 f"({', '.join(sorted(facts or {}))})") from None
     except Exception as exc:  # latex2mathml raises many types for malformed LaTeX
         raise InputError(source, f"a formula cannot be converted to MathML ({exc})") from None
     return Article(html=body, sections=tuple(sections), charts=tuple(env.get("charts", [])))

@@ -30,6 +30,7 @@ class BuildOptions:
     out: Path
     images: tuple[Path, ...] = ()
     base_url: str | None = None  # overrides site.toml's base_url
+    classes: Path | None = None  # a class-names file (one per line) instead of the model's own names
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ def thumbnail_strip(pictures: list[Image.Image]) -> bytes:
 
 def build_site(options: BuildOptions, report: Report = lambda stage, seconds: None) -> BuildSummary:
     """Build the whole site into `options.out`; raises InputError for unusable inputs."""
+    from . import about
     from .article import render_article
     from .charts import chart_specs, vega_runtime
     from .colors import palettes
@@ -84,15 +86,22 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
         with _stage("load inputs", report):
             check_target(options.out)  # fail before the slow stages, not after them
             config = load_config(options.content, list(options.images) or None, options.base_url)
-            model = load_model(options.weights)
+            model = load_model(options.weights, options.classes)
+            history = about.load_history(options.weights)
             pictures = [load_rgb(sample.path) for sample in config.samples]
             images = np.stack([to_array(p) for p in pictures])
             articles = {}
+            article_charts: dict[str, dict] = {}  # language -> the "About the model" charts
             for lang in config.languages:
                 source = options.content / f"{lang}.md"
                 if not source.is_file():
                     raise InputError(source, f"no such file (languages lists {lang!r})")
-                articles[lang] = render_article(source)
+                words = config.translations.get(lang, {})
+                shown = tuple(words.get(name, name) for name in model.class_names)
+                facts = about.facts(history, shown, config.strings[lang]) if history else None
+                articles[lang] = render_article(source, facts)
+                if history:
+                    article_charts[lang] = about.chart_specs(history, shown, config.strings[lang])
 
         # Bundling the Vega runtime needs nothing from the model, so it overlaps the model stages
         # (started only now, so that a bad input fails at once instead of after the bundling).
@@ -123,7 +132,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             samples=tuple({"id": s.id, "title": s.title} for s in config.samples),
             default_sample=config.default_sample, class_names=model.class_names,
             data_files=data_files, thumbnails=thumbnails, charts=specs, palettes=colour_tables,
-            vega_runtime=vega,
+            vega_runtime=vega, article_charts=article_charts,
         ))
         write_atomically(files, options.out)
 

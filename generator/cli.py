@@ -44,18 +44,25 @@ weights_option = click.option(
     help="A TF.js layers model: model.json or the folder holding it.")
 
 
+classes_option = click.option(
+    "--classes", type=click.Path(path_type=Path), default=None, metavar="FILE",
+    help="Class names instead of the model's own: a UTF-8 text file, one name per line in the model's "
+         "output order (10 lines; blank lines are ignored).")
+
+
 @main.command()
 @weights_option
+@classes_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per image.")
 @click.option("--top", default=3, show_default=True, type=click.IntRange(1, 10), help="Classes listed per image.")
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
-def predict(weights: Path, as_json: bool, top: int, images: tuple[Path, ...]) -> None:
+def predict(weights: Path, classes: Path | None, as_json: bool, top: int, images: tuple[Path, ...]) -> None:
     """Classify IMAGE files and print the top classes of each."""
     from .model import device_description
     from .predict import predict_images
     from .weights import load_model
 
-    model = load_model(weights)
+    model = load_model(weights, classes)
     started = time.perf_counter()
     results = predict_images(model, images)
     if as_json:
@@ -99,6 +106,7 @@ def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, teacher
 @click.option("--content", default=DEFAULT_CONTENT, show_default="content/", type=click.Path(path_type=Path),
               help="Folder with site.toml, the article (<lang>.md) and the sample images.")
 @weights_option
+@classes_option
 @click.option("--images", multiple=True, type=click.Path(path_type=Path),
               help="Image files or folders for the gallery instead of site.toml's samples. Takes several "
                    "(`--images photos/*.jpg`): the paths after it are images too.")
@@ -107,12 +115,13 @@ def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, teacher
 @click.option("--base-url", default=None, metavar="URL",
               help="Where the site will be published (for its canonical link); overrides site.toml.")
 @click.argument("more_images", nargs=-1, type=click.Path(path_type=Path), metavar="[IMAGES]...")
-def build(content: Path, weights: Path, images: tuple[Path, ...], out: Path, base_url: str | None,
-          more_images: tuple[Path, ...]) -> None:
+def build(content: Path, weights: Path, classes: Path | None, images: tuple[Path, ...], out: Path,
+          base_url: str | None, more_images: tuple[Path, ...]) -> None:
     """Build the static site: run the model on every sample and write pages, data and assets."""
     from .build import BuildOptions, build_site
 
-    options = BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images), base_url=base_url)
+    options = BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images), base_url=base_url,
+                           classes=classes)
     summary = build_site(options,
                          report=lambda stage, seconds: click.echo(f"  {stage:<44} {seconds:6.2f} s", err=True))
     click.echo(f"built {summary.out} in {summary.seconds:.1f} s: {summary.samples} images on {summary.device}, "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ MARKER = ".cnn-explainer-build"
 MARKER_TEXT = "Written by `cnn-explainer build`. The next build replaces this whole folder.\n"
 # Classic scripts, run in this order after parsing (file:// refuses ES module scripts).
 SCRIPTS = ("vega.js", "palette.js", "layout.js", "charts.js", "overview.js", "app.js", "explorer.js", "article.js")
+SCRIPTS += ("preprocess.js", "tinyvgg.js", "upload.js")  # the reader's own image (issue 6)
 INLINED = ("data.js",)  # included in the page itself by the template, not written to assets/
 SHORT_NAMES = {"input": "input", "conv": "conv", "relu": "relu", "pool": "max_pool", "dense": "output"}
 
@@ -51,6 +52,8 @@ class SiteInputs:
     charts: dict[str, dict[str, Any]]  # name -> Vega spec
     palettes: dict[str, list[str]]
     vega_runtime: str
+    # language -> {name: Vega spec}: the article's charts that differ per language ("About the model")
+    article_charts: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 def columns(class_count: int) -> list[dict[str, Any]]:
@@ -93,7 +96,8 @@ def render_page(env: Environment, inputs: SiteInputs, lang: str, root: str, pref
         "root": root, "lang": lang, "defaultSample": inputs.default_sample,
         "samples": samples, "classes": classes,
         "columns": cols, "legendGroups": groups, "scaleModes": list(SCALE_MODES),
-        "palettes": inputs.palettes, "charts": inputs.charts, "strings": strings,
+        "palettes": inputs.palettes, "charts": {**inputs.charts, **inputs.article_charts.get(lang, {})},
+        "strings": strings,
     }
     legends = ["input", *[f"range-{i}" for i in range(max(len(g) for g in groups.values()))], "output"]
     return env.get_template("index.html").render(

@@ -156,8 +156,11 @@ def _shard_path(path: Path, folder: Path, name: Any) -> Path:
     return shard
 
 
-def load_model(path: str | Path) -> Model:
-    """Read and validate a TinyVGG TF.js layers model; the only way weights enter the pipeline."""
+def load_model(path: str | Path, classes: str | Path | None = None) -> Model:
+    """Read and validate a TinyVGG TF.js layers model; the only way weights enter the pipeline.
+
+    `classes`, a class-names file (read_class_names), replaces the names the model carries.
+    """
     model_file = resolve_model_file(path)
     doc = _read_json(model_file)
     layer_names = _check_topology(model_file, doc)
@@ -215,13 +218,34 @@ def load_model(path: str | Path) -> Model:
     metadata = doc.get("userDefinedMetadata") or {}
     if not isinstance(metadata, dict):
         raise InputError(model_file, "userDefinedMetadata must be a JSON object")
-    class_names = _class_names(model_file, metadata.get("class_names"))
+    class_names = read_class_names(classes) if classes is not None else _class_names(model_file,
+                                                                                     metadata.get("class_names"))
     return Model(params=params, class_names=class_names, source=str(model_file), metadata=metadata)
 
 
 def _class_names(path: Path, names: Any) -> tuple[str, ...]:
     if names is None:
         return ORIGINAL_CLASS_NAMES
+    return validate_class_names(path, names)
+
+
+def read_class_names(path: str | Path) -> tuple[str, ...]:
+    """`--classes FILE`: UTF-8 text, one class name per line in the model's output order; blank lines ignored."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(path, "no such class-names file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a folder, not a class-names file") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "not UTF-8 text (one class name per line)") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read it ({exc.strerror})") from None
+    names = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(names) != NUM_CLASSES:
+        raise InputError(path, f"{len(names)} class names, expected {NUM_CLASSES} (the model's outputs), "
+                               "one per line")
     return validate_class_names(path, names)
 
 

@@ -13,7 +13,7 @@ from generator.errors import InputError
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 REQUIRED = ["article-intro", "article-terms", "article-input", "article-convolution", "article-hyperparameters",
             "article-relu", "article-softmax", "article-pooling", "article-flatten", "article-interactive",
-            "article-implementation", "article-credits"]
+            "article-model", "article-implementation", "article-credits"]
 
 
 @pytest.fixture(scope="module", params=["en", "zh"])

@@ -77,6 +77,17 @@
     return decoded.get(id);
   };
 
+  /** An image the reader brought (upload.js): loadSample serves it like a built-in one; it replaces the previous one. */
+  CNNX.registerSample = function (sample, replaces) {
+    if (replaces) {
+      decoded.delete(replaces);
+      const at = page.samples.findIndex((s) => s.id === replaces);
+      if (at >= 0) page.samples.splice(at, 1);
+    }
+    decoded.set(sample.id, Promise.resolve(sample));
+    page.samples.push({ id: sample.id, title: sample.title });
+  };
+
   let network = null;
   /** The weights: fetched only when a view needs them, never for the first view. */
   CNNX.loadNetwork = function () {

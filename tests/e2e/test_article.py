@@ -14,7 +14,7 @@ from .conftest import CONTENT
 pytestmark = pytest.mark.e2e
 SECTIONS = ["article-intro", "article-terms", "article-input", "article-convolution", "article-hyperparameters",
             "article-relu", "article-softmax", "article-pooling", "article-flatten", "article-interactive",
-            "article-implementation", "article-credits"]
+            "article-model", "article-implementation", "article-credits"]
 # Words that stay as they are in Chinese: names of things, layers, code and maths.
 ALLOWED_LATIN = {
     "CNN", "TinyVGG", "ReLU", "Softmax", "softmax", "argmax", "logit", "JAX", "Altair", "Vega", "Jinja2", "Markdown",

@@ -1,0 +1,119 @@
+"""about: history.json read and checked, the article's model facts, the section's two charts."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import DEFAULT_WEIGHTS, REFERENCE_MODEL, needs
+
+from generator import about
+from generator.article import render_article
+from generator.config import load_config
+from generator.errors import InputError
+from generator.weights import load_model
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+STRINGS = load_config(CONTENT).strings["en"]
+pytestmark = needs(DEFAULT_WEIGHTS / "history.json")
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    return json.loads((DEFAULT_WEIGHTS / "history.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def history() -> about.History:
+    return about.load_history(DEFAULT_WEIGHTS)
+
+
+@pytest.fixture(scope="module")
+def facts(history) -> dict[str, str]:
+    return about.facts(history, load_model(DEFAULT_WEIGHTS).class_names, STRINGS)
+
+
+def test_facts_agree_with_what_training_recorded(facts, raw):
+    summary = raw["summary"]
+    assert facts["val_accuracy"] == f"{summary['val_accuracy'] * 100:.1f}%"
+    assert facts["val_wrong"] == str(summary["val_errors"])
+    assert facts["val_images"] == str(summary["counts"]["val"])
+    assert facts["train_images"] == f"{summary['counts']['train']:,}"
+    assert facts["chosen_epoch"] == str(summary["best_epoch"]) and facts["epochs"] == str(len(raw["epochs"]))
+    rows = [line.split("|")[1:-1] for line in facts["per_class_table"].splitlines()[2:]]
+    for name, right, wrong, accuracy in (map(str.strip, r) for r in rows):
+        assert accuracy == f"{summary['per_class_accuracy'][name]:.0%}", name
+        assert int(right) + int(wrong) == summary["counts"]["val"] // 10
+    worst = min(summary["per_class_accuracy"], key=summary["per_class_accuracy"].get)
+    assert facts["worst_class"] == about.escape_markdown(worst)
+
+
+def test_confusions_are_the_largest_off_diagonal_counts(facts, raw):
+    matrix = np.array(raw["summary"]["confusion_matrix"])
+    off = sorted((matrix - np.diag(np.diag(matrix))).ravel(), reverse=True)[:about.CONFUSIONS_LISTED]
+    listed = [int(line.rsplit(": ", 1)[1]) for line in facts["confusions"].splitlines()]
+    assert listed == off
+
+
+def test_article_fills_every_number_from_the_facts(facts):
+    article = render_article(CONTENT / "en.md", facts)
+    text = re.sub(r"<[^>]+>", "", article.html)
+    assert "{" not in text.split("About the model")[1].split("How this site is made")[0]
+    for key in ("val_accuracy", "val_wrong", "train_images", "best_class_accuracy"):
+        assert facts[key] in text
+    assert article.charts == ("relu", "training", "confusion")
+    assert "came without a training history" not in text
+
+
+@needs(REFERENCE_MODEL)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_weights_without_history_say_so_and_have_no_charts(lang):
+    assert about.load_history(REFERENCE_MODEL) is None
+    article = render_article(CONTENT / f"{lang}.md", None)
+    assert article.charts == ("relu",)
+    assert ("came without a training history" if lang == "en" else "没有附带训练记录") in article.html
+
+
+def test_unknown_placeholder_is_a_clear_error(tmp_path, facts):
+    source = tmp_path / "a.md"
+    source.write_text("{#a}\n## A\n\n````model trained\nIt scored {score}.\n````\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"a\.md: a model block uses \{score\}"):
+        render_article(source, facts)
+
+
+@pytest.mark.parametrize("damage,problem", [
+    (lambda d: d.pop("summary"), "non-empty 'epochs' list"),
+    (lambda d: d["epochs"][3].update(val_accuracy="high"), r"epochs\[3\]\.val_accuracy must be a finite number"),
+    (lambda d: d["summary"]["confusion_matrix"].pop(), "10 rows of 10 counts"),
+    (lambda d: d["summary"]["confusion_matrix"][0].__setitem__(0, -1), "whole number"),
+    (lambda d: d["summary"]["counts"].pop("val"), r"summary\.counts\.val"),
+], ids=["no summary", "text accuracy", "short matrix", "negative count", "no val count"])
+def test_broken_history_is_one_clear_error(tmp_path, raw, damage, problem):
+    for name in ("model.json", "group1-shard1of1.bin"):
+        shutil.copy(DEFAULT_WEIGHTS / name, tmp_path / name)
+    doc = json.loads(json.dumps(raw))
+    damage(doc)
+    (tmp_path / "history.json").write_text(json.dumps(doc))
+    with pytest.raises(InputError, match=problem) as caught:
+        about.load_history(tmp_path)
+    assert str(caught.value).startswith(str(tmp_path / "history.json"))
+
+
+def test_class_names_are_shown_as_written_not_as_markdown():
+    assert about.escape_markdown("a_b*c|<d>") == "a\\_b\\*c\\|\\<d\\>"
+    assert about._code_span("x`y") == "`` x`y ``"
+
+
+def test_charts_are_vega_with_the_history_inline(history):
+    names = tuple(f"class {i}" for i in range(10))
+    specs = about.chart_specs(history, names, STRINGS)
+    assert set(specs) == {"training", "confusion"}
+    for spec in specs.values():
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega/")
+    values = [v for d in specs["confusion"]["data"] for v in d.get("values", [])]
+    assert sum(v["count"] for v in values if "count" in v) == int(history.confusion.sum())
+    assert json.dumps(specs, sort_keys=True) == json.dumps(about.chart_specs(history, names, STRINGS), sort_keys=True)
