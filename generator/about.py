@@ -43,6 +43,7 @@ class History:
     dataset: str  # the dataset folder's name
     planned_epochs: int
     chosen_epoch: int
+    teachers: int  # models it was distilled from (`train --teacher`); 0: it learned from the labels
 
 
 def _number(source: Path, where: str, value: Any, *, optional: bool = False) -> float | None:
@@ -99,6 +100,7 @@ def load_history(weights: str | Path) -> History | None:
         dataset=Path(str(config.get("data", "?"))).name,
         planned_epochs=_count(source, "summary.config.epochs", config.get("epochs")),
         chosen_epoch=_count(source, "summary.best_epoch", summary.get("best_epoch")),
+        teachers=len(config.get("teachers") or []),
     )
 
 
@@ -150,6 +152,7 @@ def facts(history: History, class_names: tuple[str, ...], strings: dict[str, str
         "worst_class": names[worst], "worst_class_accuracy": _percent(accuracy[worst], 0),
         "top_true": names[top[1]], "top_predicted": names[top[2]], "top_count": str(top[0]),
         "per_class_table": "\n".join(table),
+        "teacher_note": strings["model_teachers"].format(teachers=history.teachers) if history.teachers else "",
         "confusions": "\n".join(f"- {names[t]} → {names[p]}: {n}" for n, t, p in pairs),
     }
 

@@ -26,7 +26,8 @@ UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_un
 # The reader's own image and the "About the model" section (issue 6).
 UI_STRINGS += ("upload", "upload_error", "upload_too_large", "upload_pasted", "chart_epoch", "chart_accuracy",
                "chart_loss", "chart_split", "split_train", "split_holdout", "split_val", "chart_true",
-               "chart_predicted", "chart_count", "table_class", "table_right", "table_wrong", "table_accuracy")
+               "chart_predicted", "chart_count", "table_class", "table_right", "table_wrong", "table_accuracy",
+               "model_teachers")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 

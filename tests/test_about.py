@@ -117,3 +117,16 @@ def test_charts_are_vega_with_the_history_inline(history):
     values = [v for d in specs["confusion"]["data"] for v in d.get("values", [])]
     assert sum(v["count"] for v in values if "count" in v) == int(history.confusion.sum())
     assert json.dumps(specs, sort_keys=True) == json.dumps(about.chart_specs(history, names, STRINGS), sort_keys=True)
+
+
+def test_a_distilled_model_says_how_many_networks_taught_it(tmp_path, raw):
+    """The default weights were distilled: the section names the teachers' count; a label-trained model does not."""
+    teachers = len(raw["summary"]["config"]["teachers"])
+    assert teachers and f"{teachers} networks" in about.facts(
+        about.load_history(DEFAULT_WEIGHTS), load_model(DEFAULT_WEIGHTS).class_names, STRINGS)["teacher_note"]
+    doc = json.loads(json.dumps(raw))
+    doc["summary"]["config"]["teachers"] = []
+    shutil.copytree(DEFAULT_WEIGHTS, tmp_path / "w")
+    (tmp_path / "w" / "history.json").write_text(json.dumps(doc))
+    plain = about.facts(about.load_history(tmp_path / "w"), load_model(DEFAULT_WEIGHTS).class_names, STRINGS)
+    assert plain["teacher_note"] == ""
