@@ -20,6 +20,14 @@ def _content(tmp_path: Path, toml: str, images: tuple[str, ...] = ("a.png",)) ->
     return tmp_path
 
 
+def _picture(path: Path) -> Path:
+    """A small real image (--images files are opened to check they are usable)."""
+    from PIL import Image
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(path, format="JPEG" if path.suffix.lower() in (".jpg", ".jpeg")
+                                                  else None)
+    return path
+
+
 VALID = 'title = "T"\nlanguages = ["en"]\n[[samples]]\nid = "a"\npath = "a.png"\n'
 
 
@@ -60,9 +68,10 @@ def test_missing_ui_string_is_named(tmp_path):
 def test_images_replace_the_gallery_with_unique_ids(tmp_path):
     folder = tmp_path / "imgs"
     folder.mkdir()
-    for name in ("B c.JPG", "a.png", "notes.txt"):
-        (folder / name).write_bytes(b"")
-    (tmp_path / "a.jpeg").write_bytes(b"")
+    for name in ("B c.JPG", "a.png"):
+        _picture(folder / name)
+    (folder / "notes.txt").write_bytes(b"")
+    _picture(tmp_path / "a.jpeg")
     samples = samples_from_paths([folder, tmp_path / "a.jpeg"])
     assert [(s.id, s.title) for s in samples] == [("b-c", "B c"), ("a", "a"), ("a-2", "a")]
     config = load_config(_content(tmp_path, VALID.replace("a.png", "x.png"), ("x.png",)), [folder])
