@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from generator.errors import InputError
@@ -115,3 +119,66 @@ def test_image_bomb_is_refused_before_decoding(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         load_image(tmp_path / "nope.png")
+
+
+def test_multi_frame_tiff_uses_the_first_frame(tmp_path):
+    frames = [Image.new("RGB", (70, 70), c) for c in ((0, 255, 0), (255, 0, 0))]
+    path = tmp_path / "pages.tiff"
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    assert Image.open(path).n_frames == 2
+    got = load_image(path)
+    assert got[..., 1].mean() > 0.99 and got[..., 0].mean() < 0.01
+
+
+# --- property: whatever the size, mode and format, the input is (64, 64, 3) float32 in [0, 1] ------------
+
+# mode -> a numpy dtype and channel count to draw its pixels from, and the formats that can hold it
+_MODES = {
+    "1": (np.bool_, 1, ("png", "bmp", "tiff", "gif")), "L": (np.uint8, 1, ("png", "jpeg", "bmp", "tiff", "webp")),
+    "LA": (np.uint8, 2, ("png", "tiff")), "P": (np.uint8, 1, ("png", "gif", "bmp", "tiff")),
+    "RGB": (np.uint8, 3, ("png", "jpeg", "bmp", "tiff", "webp", "gif")), "RGBA": (np.uint8, 4, ("png", "tiff", "webp")),
+    "CMYK": (np.uint8, 4, ("jpeg", "tiff")), "I;16": (np.uint16, 1, ("png", "tiff")),
+    "I": (np.int32, 1, ("tiff",)), "F": (np.float32, 1, ("tiff",)),
+}
+
+
+@st.composite
+def _image_files(draw) -> tuple[str, bytes]:
+    mode = draw(st.sampled_from(list(_MODES)))
+    dtype, channels, formats = _MODES[mode]
+    width, height = draw(st.integers(1, 300)), draw(st.integers(1, 300))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    shape = (height, width) if channels == 1 else (height, width, channels)
+    if dtype is np.float32:
+        pixels = rng.uniform(-0.5, 1.5, shape).astype(np.float32)  # out-of-range floats must be clipped
+    elif dtype is np.bool_:
+        pixels = rng.integers(0, 2, shape).astype(bool)
+    else:
+        info = np.iinfo(dtype)
+        pixels = rng.integers(max(info.min, -(2**31)), min(info.max, 2**31 - 1), shape, dtype=dtype, endpoint=True)
+    if mode == "P":
+        image = Image.fromarray(pixels, "L").convert("P")
+        image.putpalette(rng.integers(0, 256, 768, dtype=np.uint8).tobytes())
+    elif mode in ("I;16", "I", "F", "1"):
+        image = Image.fromarray(pixels)
+    else:
+        image = Image.fromarray(pixels, mode)
+    suffix = draw(st.sampled_from(formats))
+    exif = Image.Exif()
+    exif[0x0112] = draw(st.integers(1, 8))  # every EXIF orientation, where the format keeps it
+    buffer = io.BytesIO()
+    image.save(buffer, format=suffix, **({"exif": exif} if suffix in ("jpeg", "png", "webp", "tiff") else {}))
+    return suffix, buffer.getvalue()
+
+
+@given(_image_files())
+def test_any_image_becomes_a_64x64x3_float_array_in_0_1(file):
+    suffix, data = file
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"image.{suffix}"
+        path.write_bytes(data)
+        got = load_image(path)
+    assert got.shape == (64, 64, 3) and got.dtype == np.float32
+    assert np.isfinite(got).all() and got.min() >= 0 and got.max() <= 1
+    assert np.array_equal(np.rint(got * 255) / np.float32(255), got)  # whole bytes / 255, as documented
