@@ -268,7 +268,7 @@ def two_builds(tmp_path_factory) -> tuple[list[str], dict, list[str], dict]:
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 def test_cli_build_killed_while_writing_leaves_the_previous_or_the_new_build(tmp_path, two_builds, sig):
-    first_args, first, second_args, second = two_builds
+    _, first, second_args, second = two_builds
     out = tmp_path / "build"
     rng = random.Random(int(sig))
     for _ in range(2):  # few: each is a whole build; the quick test above kills the writer many more times
