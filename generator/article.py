@@ -1,7 +1,9 @@
 """The article: Markdown (one file per language) to HTML, with LaTeX formulas turned into MathML.
 
 Policy for raw HTML in the Markdown: it is not trusted and is shown as text (markdown-it's `html`
-option is off), so the article cannot inject scripts or markup. Two fenced blocks are directives:
+option is off), so the article cannot inject scripts or markup. `{...}` attribute lines may set only
+`id` and `class` (no `style`, no `on*` handlers), and links with `javascript:` or other unsafe URLs
+stay plain text (markdown-it's validateLink). Two fenced blocks are directives:
 ```` ```explorer ```` marks where the hyperparameter explorer goes and ```` ```chart NAME ```` where an
 Altair chart goes; the page's scripts fill both. A `{#id}` line before a heading sets its anchor.
 
@@ -83,7 +85,7 @@ def _fence(renderer, tokens: list[Token], idx: int, options, env) -> str:
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table")
-    md.use(attrs_block_plugin)
+    md.use(attrs_block_plugin, allowed=("id", "class"))  # anchors only: no style, no handlers
     md.use(dollarmath_plugin, renderer=_math, allow_space=True, double_inline=True)
     md.add_render_rule("fence", _fence)
     return md

@@ -21,6 +21,7 @@ from PIL import Image
 from .errors import InputError
 
 Report = Callable[[str, float], None]
+Warn = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,12 @@ def thumbnail_strip(pictures: list[Image.Image]) -> bytes:
     return _png(strip)
 
 
-def build_site(options: BuildOptions, report: Report = lambda stage, seconds: None) -> BuildSummary:
-    """Build the whole site into `options.out`; raises InputError for unusable inputs."""
+def build_site(options: BuildOptions, report: Report = lambda stage, seconds: None,
+               warn: Warn | None = None) -> BuildSummary:
+    """Build the whole site into `options.out`; raises InputError for unusable inputs.
+
+    `warn` hears one line per skipped `--images` file (default: printed to stderr).
+    """
     from . import about
     from .article import render_article
     from .charts import chart_specs, vega_runtime
@@ -85,7 +90,10 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
     with ThreadPoolExecutor(max_workers=1) as pool:
         with _stage("load inputs", report):
             check_target(options.out)  # fail before the slow stages, not after them
-            config = load_config(options.content, list(options.images) or None, options.base_url)
+            config = load_config(options.content, list(options.images) or None, options.base_url, warn)
+            # replacing a build folder that holds an input would delete that input
+            inputs = [options.content, options.weights, *(s.path for s in config.samples)]
+            check_target(options.out, [*inputs, options.classes] if options.classes else inputs)
             model = load_model(options.weights, options.classes)
             history = about.load_history(options.weights)
             pictures = [load_rgb(sample.path) for sample in config.samples]

@@ -109,9 +109,12 @@ def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, teacher
 @classes_option
 @click.option("--images", multiple=True, type=click.Path(path_type=Path),
               help="Image files or folders for the gallery instead of site.toml's samples. Takes several "
-                   "(`--images photos/*.jpg`): the paths after it are images too.")
+                   "(`--images photos/*.jpg`): the paths after it are images too. A file that is not a "
+                   "usable image is skipped with a one-line warning; the build fails (exit 2) only if "
+                   "none is usable.")
 @click.option("--out", default=Path("build"), show_default=True, type=click.Path(path_type=Path),
-              help="Output folder; replaced whole, and only if it is empty or a previous build.")
+              help="Output folder; replaced whole, and only if it is empty or a previous build (never the "
+                   "current or home folder). A second build into it waits for the first.")
 @click.option("--base-url", default=None, metavar="URL",
               help="Where the site will be published (for its canonical link); overrides site.toml.")
 @click.argument("more_images", nargs=-1, type=click.Path(path_type=Path), metavar="[IMAGES]...")
@@ -123,6 +126,7 @@ def build(content: Path, weights: Path, classes: Path | None, images: tuple[Path
     options = BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images), base_url=base_url,
                            classes=classes)
     summary = build_site(options,
-                         report=lambda stage, seconds: click.echo(f"  {stage:<44} {seconds:6.2f} s", err=True))
+                         report=lambda stage, seconds: click.echo(f"  {stage:<44} {seconds:6.2f} s", err=True),
+                         warn=lambda line: click.echo(f"warning: {line}", err=True))
     click.echo(f"built {summary.out} in {summary.seconds:.1f} s: {summary.samples} images on {summary.device}, "
                f"{summary.files} files, {summary.bytes / 1e6:.1f} MB")

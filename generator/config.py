@@ -7,13 +7,15 @@ to the content folder). `--images` replaces the gallery; ids then come from file
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .images import IMAGE_SUFFIXES
+from .images import IMAGE_SUFFIXES, load_rgb
 
 CONFIG_FILE = "site.toml"
 # Every UI string the templates and scripts use; each language's [strings.<lang>] table needs all.
@@ -53,11 +55,64 @@ class SiteConfig:
     translations: dict[str, dict[str, str]]
 
 
-def _require(source: Path, table: dict[str, Any], key: str, kind: type) -> Any:
+def _require(source: Path, table: dict[str, Any], key: str, kind: type, where: str = "") -> Any:
+    """table[key] if it is a `kind`; else InputError naming the key and, in `where`, its line."""
     value = table.get(key)
+    if key not in table:
+        raise InputError(source, f"{where}missing '{key}' (a {kind.__name__})")
     if not isinstance(value, kind):
-        raise InputError(source, f"'{key}' must be a {kind.__name__}, got {value!r}")
+        raise InputError(source, f"{where}'{key}' must be a {kind.__name__}, got {value!r}")
     return value
+
+
+# --- where in site.toml: tomllib reports lines for syntax errors only, so find keys ourselves ---------
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]*?)\s*\]")
+
+
+def _table_start(text: str, table: str, index: int = 1) -> int | None:
+    """The line of the `index`-th `[table]` or `[[table]]` header; 0 for the top level; None if absent."""
+    if not table:
+        return 0
+    seen = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _HEADER.match(line)
+        if match and match.group(2) == table:
+            seen += 1
+            if seen == index:
+                return number
+    return None
+
+
+def _where(text: str, key: str = "", table: str = "", index: int = 1) -> str:
+    """"line N: " for `key` in `table` (or the table's header when `key` is empty), "" if not found."""
+    start = _table_start(text, table, index)
+    if start is None:
+        return ""
+    if not key:
+        return f"line {start}: " if start else ""
+    assign = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
+    for number, line in enumerate(text.splitlines()[start:], start + 1):
+        if _HEADER.match(line):
+            break
+        if assign.match(line):
+            return f"line {number}: "
+    return f"line {start}: " if start else ""
+
+
+def _syntax_error(source: Path, text: str, exc: tomllib.TOMLDecodeError) -> InputError:
+    """tomllib's message with the line number up front and the offending line quoted."""
+    message = str(exc)
+    at = re.search(r" \(at line (\d+), column (\d+)\)$", message)
+    lines = text.splitlines() or [""]
+    if at:
+        number, column = int(at.group(1)), int(at.group(2))
+        message = message[:at.start()] + f" (column {column})"
+    else:  # "(at end of document)"
+        number = len(lines)
+        message = message.replace(" (at end of document)", " (at the end of the file)")
+    quoted = lines[number - 1].strip() if number <= len(lines) else ""
+    return InputError(source, f"line {number}: invalid TOML: {message}: {quoted!r}")
 
 
 def slug(name: str) -> str:
@@ -66,24 +121,56 @@ def slug(name: str) -> str:
     return text[:64] or "image"
 
 
-def _samples_from_toml(source: Path, content: Path, entries: Any) -> list[SampleSource]:
+def _samples_from_toml(source: Path, content: Path, entries: Any, text: str = "") -> list[SampleSource]:
     if not isinstance(entries, list) or not entries:
-        raise InputError(source, "'samples' must be a non-empty array of tables ([[samples]])")
+        raise InputError(source, f"{_where(text, 'samples')}'samples' must be a non-empty array of tables "
+                                 "([[samples]])")
     samples = []
     for number, entry in enumerate(entries, 1):
         if not isinstance(entry, dict):
             raise InputError(source, f"samples entry {number} is not a table")
-        sample_id = _require(source, entry, "id", str)
+        sample_id = _require(source, entry, "id", str, _where(text, "id", "samples", number))
         if not _ID.match(sample_id):
-            raise InputError(source, f"sample id {sample_id!r} must match {_ID.pattern}")
-        path = content / _require(source, entry, "path", str)
+            raise InputError(source, f"{_where(text, 'id', 'samples', number)}sample id {sample_id!r} "
+                                     f"must match {_ID.pattern}")
+        path = content / _require(source, entry, "path", str, _where(text, "path", "samples", number))
         if not path.is_file():
             raise InputError(path, f"sample {sample_id!r}: no such image file")
         samples.append(SampleSource(sample_id, str(entry.get("title", sample_id)), path))
     return samples
 
 
-def samples_from_paths(paths: list[Path]) -> list[SampleSource]:
+def _warn_on_stderr(line: str) -> None:
+    print(f"warning: {line}", file=sys.stderr)
+
+
+def usable_images(files: list[Path], warn: Callable[[str], None] | None = None) -> list[Path]:
+    """The `--images` files that load; each other one is named in a one-line warning and skipped.
+
+    Policy: a folder of someone's photos often holds one broken or unsupported file (a partial
+    download, a renamed document); the gallery of the rest is still what they asked for, and the
+    warning names the file and the problem. A build with no usable image fails (exit 2): with one
+    file, with that file's own error. Missing paths and site.toml's curated samples still stop the build.
+    """
+    good: list[Path] = []
+    problems: list[InputError] = []
+    for file in files:
+        try:
+            load_rgb(file)
+        except InputError as exc:
+            problems.append(exc)
+            continue
+        good.append(file)
+    if not good and len(problems) == 1:
+        raise problems[0]
+    for problem in problems:
+        (warn or _warn_on_stderr)(f"{problem}; skipped")
+    if not good:
+        raise InputError("--images", f"none of the {len(files)} image files is usable (each is named above)")
+    return good
+
+
+def samples_from_paths(paths: list[Path], warn: Callable[[str], None] | None = None) -> list[SampleSource]:
     """`--images` arguments (files or folders of images) as gallery entries, in a stable order."""
     files: list[Path] = []
     for path in paths:
@@ -96,6 +183,7 @@ def samples_from_paths(paths: list[Path]) -> list[SampleSource]:
             files.append(path)
         else:
             raise InputError(path, "no such image file or folder")
+    files = usable_images(files, warn)
     samples, seen = [], set()
     for file in files:
         base = sample_id = slug(file.stem)
@@ -115,38 +203,52 @@ def _base_url(source: str | Path, value: Any) -> str:
     return value
 
 
-def load_config(content: Path, images: list[Path] | None = None, base_url: str | None = None) -> SiteConfig:
-    """Read `content/site.toml`; `images` and `base_url`, when given, override it."""
+def load_config(content: Path, images: list[Path] | None = None, base_url: str | None = None,
+                warn: Callable[[str], None] | None = None) -> SiteConfig:
+    """Read `content/site.toml`; `images` and `base_url`, when given, override it.
+
+    Errors name the line of site.toml they are about; `warn` hears about skipped `--images` files
+    (default: printed to stderr).
+    """
     source = content / CONFIG_FILE
     if not source.is_file():
         raise InputError(source, "no such file (give --content a folder holding site.toml)")
     try:
-        doc = tomllib.loads(source.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(source, f"invalid TOML: {exc}") from None
-    languages = tuple(_require(source, doc, "languages", list))
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(source, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _syntax_error(source, text, exc) from None
+    languages = tuple(_require(source, doc, "languages", list, _where(text, "languages")))
     if not languages or not all(isinstance(x, str) and re.fullmatch(r"[a-z]{2}(-[A-Za-z]+)?", x) for x in languages):
-        raise InputError(source, f"'languages' must list language codes like \"en\", got {list(languages)!r}")
+        raise InputError(source, f"{_where(text, 'languages')}'languages' must list language codes like \"en\", "
+                                 f"got {list(languages)!r}")
     strings = doc.get("strings", {})
+    if not isinstance(strings, dict):
+        raise InputError(source, f"{_where(text, 'strings')}'strings' must be tables [strings.<lang>]")
     for language in languages:
         if not isinstance(strings.get(language), dict):
             raise InputError(source, f"missing [strings.{language}] table of UI strings")
         missing = [key for key in UI_STRINGS if key not in strings[language]]
         if missing:
-            raise InputError(source, f"[strings.{language}] lacks {', '.join(missing)}")
+            raise InputError(source, f"{_where(text, table=f'strings.{language}')}[strings.{language}] lacks "
+                                     f"{', '.join(missing)}")
     translations = doc.get("translations", {})
     if not isinstance(translations, dict) or not all(
             isinstance(table, dict) and all(isinstance(v, str) for v in table.values())
             for table in translations.values()):
         raise InputError(source, "[translations.<lang>] tables must map words to strings")
-    samples = samples_from_paths(images) if images else _samples_from_toml(source, content, doc.get("samples"))
+    samples = (samples_from_paths(images, warn) if images
+               else _samples_from_toml(source, content, doc.get("samples"), text))
     ids = [s.id for s in samples]
     if len(set(ids)) != len(ids):
         raise InputError(source, f"sample ids must be unique, got {ids}")
     wanted = doc.get("default_sample", ids[0])
     default = wanted if wanted in ids else ids[0]  # --images may not contain the configured default
     return SiteConfig(
-        title=_require(source, doc, "title", str),
+        title=_require(source, doc, "title", str, _where(text, "title")),
         languages=languages,
         samples=tuple(samples),
         default_sample=default,

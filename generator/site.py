@@ -1,16 +1,13 @@
 """Render the pages and write the build folder: the pipeline's only stage that touches the disk.
 
-`render_site` is pure (inputs -> {relative path: bytes}); `write_atomically` writes that mapping
-into a temporary sibling folder and swaps it into place only when every file is there, so a
-failed build never leaves a half-written site. A marker file identifies build folders, so a
+`render_site` is pure (inputs -> {relative path: bytes}); `write_atomically` (output.py) writes that
+mapping into a temporary sibling folder and swaps it into place only when every file is there, so a
+failed or killed build never leaves a half-written site. A marker file identifies build folders, so a
 mistyped `--out` can never wipe an unrelated folder.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,12 +17,13 @@ from markupsafe import Markup
 
 from .article import Article
 from .encode import to_json, to_script
-from .errors import InputError
+from .output import MARKER
+from .output import check_target as check_target  # re-exported: the write stage's API
+from .output import write_atomically as write_atomically
 from .precompute import MAP_LAYERS, SCALE_MODES, blocks
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = TEMPLATES / "static"
-MARKER = ".cnn-explainer-build"
 MARKER_TEXT = "Written by `cnn-explainer build`. The next build replaces this whole folder.\n"
 # Classic scripts, run in this order after parsing (file:// refuses ES module scripts).
 SCRIPTS = ("vega.js", "palette.js", "layout.js", "charts.js", "overview.js", "app.js", "explorer.js", "article.js")
@@ -135,40 +133,3 @@ def render_site(inputs: SiteInputs) -> dict[str, bytes]:
             files[f"assets/{path.name}"] = path.read_bytes()
     files["assets/vega.js"] = inputs.vega_runtime.encode("utf-8")
     return files
-
-
-def check_target(out: Path) -> None:
-    """InputError unless `out` is missing, an empty folder or a previous build (it has the marker)."""
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise InputError(out, "exists and is not a folder; refusing to replace it")
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise InputError(out, f"folder is not empty and has no {MARKER} marker, so it is not a previous "
-                              "build; refusing to overwrite it (choose another --out or empty it)")
-
-
-def write_atomically(files: dict[str, bytes], out: Path) -> None:
-    """Write `files` into a temporary sibling of `out`, then swap it in; on any error `out` is untouched."""
-    out = Path(os.path.abspath(out))
-    check_target(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
-    old: Path | None = None
-    try:
-        for relative, content in sorted(files.items()):
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        staging.chmod(0o755)  # mkdtemp makes it 0700; a served site must be readable
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f"{out.name}.old-", dir=out.parent))
-            os.replace(out, old / out.name)
-        os.replace(staging, out)
-    except BaseException:
-        if old is not None and not out.exists():
-            os.replace(old / out.name, out)  # put the previous build back
-        shutil.rmtree(staging, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

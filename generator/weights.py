@@ -59,6 +59,8 @@ def _read_json(path: Path) -> dict[str, Any]:
         raise InputError(path, "not UTF-8 text, so not a TF.js model.json") from None
     except json.JSONDecodeError as exc:
         raise InputError(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(path, "JSON nested too deeply to be a TF.js model.json") from None
     if not isinstance(doc, dict):
         raise InputError(path, "expected a JSON object at the top level")
     return doc
@@ -73,9 +75,8 @@ def _check_topology(path: Path, doc: dict[str, Any]) -> list[str]:
     if not isinstance(topology, dict):
         raise InputError(path, "missing 'modelTopology': not a TF.js layers model")
     config = topology.get("model_config", topology)
-    layers = config.get("config", {}).get("layers") if isinstance(config, dict) else None
-    if isinstance(config, dict) and isinstance(config.get("config"), list):
-        layers = config["config"]  # Keras 2.1 and older wrote the layer list directly
+    inner = config.get("config") if isinstance(config, dict) else None
+    layers = inner.get("layers") if isinstance(inner, dict) else inner  # Keras 2.1 and older: the list itself
     if not isinstance(layers, list):
         raise InputError(path, "modelTopology has no layer list")
     layers = [layer for layer in layers if isinstance(layer, dict) and layer.get("class_name") != "InputLayer"]
@@ -85,7 +86,9 @@ def _check_topology(path: Path, doc: dict[str, Any]) -> list[str]:
         raise InputError(path, f"layers are {found}, expected TinyVGG's {expected}")
     names = []
     for ours, theirs in zip(LAYERS, layers, strict=True):
-        cfg = theirs.get("config") or {}
+        cfg = theirs.get("config")
+        if not isinstance(cfg, dict):
+            raise InputError(path, f"layer {len(names)} ({ours.name}) has no config object")
         name = cfg.get("name")
         if not isinstance(name, str) or not name:
             raise InputError(path, f"layer {len(names)} ({ours.name}) has no name")
@@ -124,7 +127,8 @@ def _layer_problem(kind: str, cfg: dict[str, Any]) -> str | None:
         if problem:
             return problem
     if kind == "conv" and "batch_input_shape" in cfg:
-        shape = tuple(cfg["batch_input_shape"] or ())[1:]
+        given = cfg["batch_input_shape"]
+        shape = tuple(given)[1:] if isinstance(given, list) else given
         if shape != INPUT_SHAPE:
             return f"input shape is {shape}, expected {INPUT_SHAPE}"
     return None
@@ -144,11 +148,15 @@ def _weight_key(weight_name: str, layer_names: list[str]) -> tuple[str, str] | N
 
 
 def _shard_path(path: Path, folder: Path, name: Any) -> Path:
-    if not isinstance(name, str) or not name:
-        raise InputError(path, f"weight shard path {name!r} is not a file name")
+    if not isinstance(name, str) or not name or "\0" in name or len(name) > 255:
+        raise InputError(path, f"weight shard path {name[:80] if isinstance(name, str) else name!r} "
+                               "is not a file name")
     if Path(name).is_absolute() or name.startswith(("/", "\\")) or ":" in name:
         raise InputError(path, f"weight shard path {name!r} is absolute; it must lie in {folder}")
-    shard = (folder / name).resolve()
+    try:
+        shard = (folder / name).resolve()
+    except (OSError, RuntimeError) as exc:  # a name too long for the file system, a symlink loop
+        raise InputError(path, f"weight shard {name!r} cannot be opened ({exc})") from None
     if not shard.is_relative_to(folder.resolve()):
         raise InputError(path, f"weight shard path {name!r} points outside the model folder")
     if not shard.is_file():
@@ -200,7 +208,10 @@ def load_model(path: str | Path, classes: str | Path | None = None) -> Model:
             names = ", ".join(p for p in group["paths"])
             raise InputError(model_file, f"weight shards ({names}) hold {actual:,} bytes, "
                                          f"the manifest needs {expected:,}")
-        data = b"".join(shard.read_bytes() for shard in shards)
+        try:
+            data = b"".join(shard.read_bytes() for shard in shards)
+        except OSError as exc:
+            raise InputError(model_file, f"cannot read weight shard {exc.filename} ({exc.strerror})") from None
         values = np.frombuffer(data, dtype="<f4")
         offset = 0
         for (layer, kind), shape in specs:

@@ -55,6 +55,21 @@ def test_raw_html_is_shown_as_text(tmp_path):
     assert "&lt;script&gt;" in body
 
 
+@pytest.mark.parametrize(("markdown", "absent", "shown"), [
+    ("<div>\n<script>window.__pwned=1</script>\n</div>\n", "<script", "&lt;script&gt;window.__pwned=1&lt;/script&gt;"),
+    ("<img src=x onerror=alert(1)>\n", "<img", "&lt;img src=x onerror=alert(1)&gt;"),
+    ("[click](javascript:alert(1))\n", "href", "[click](javascript:alert(1))"),
+    ('{#p onclick="alert(1)" style="color:red"}\nPara\n', "onclick", '<p id="p">Para</p>'),
+    ("Text with </script> and {{ 7*7 }}\n", "</script>", "&lt;/script&gt; and {{ 7*7 }}"),
+], ids=["script-block", "img-onerror", "javascript-link", "attribute-handlers", "closing-tag-and-braces"])
+def test_untrusted_markup_in_markdown_stays_text(tmp_path, markdown, absent, shown):
+    source = tmp_path / "a.md"
+    source.write_text("{#x}\n## Title\n\n" + markdown, encoding="utf-8")
+    body = render_article(source).html
+    assert absent not in body and shown in body
+    assert "style=" not in body
+
+
 def test_heading_without_anchor_is_an_error_with_line(tmp_path):
     source = tmp_path / "a.md"
     source.write_text("{#x}\n## One\n\ntext\n\n## Two\n", encoding="utf-8")

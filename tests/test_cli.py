@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
-from conftest import ORIGINAL_TOP1, REFERENCE, REFERENCE_MODEL, needs
+from conftest import ORIGINAL_TOP1, REFERENCE, REFERENCE_MODEL, REPO, needs
 
 from generator.cli import main
 from generator.weights import ORIGINAL_CLASS_NAMES
@@ -49,3 +51,30 @@ def test_unreadable_image_is_one_line_and_status_2(tmp_path):
 def test_module_entry_point_and_help_work():
     result = subprocess.run([sys.executable, "-m", "generator", "--help"], capture_output=True, text=True, check=True)
     assert "predict" in result.stdout and "train" in result.stdout
+
+
+# A bug stand-in: the real CLI in a child process, with one pipeline function replaced by one that fails.
+_BROKEN = ("import generator.config as config; config.load_config = lambda *a, **k: {}['no such key']; "
+           "import sys; from generator.cli import main; sys.argv[0] = 'cnn-explainer'; main()")
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+def test_internal_error_is_status_1_with_a_traceback_only_under_debug(tmp_path, debug):
+    args = [sys.executable, "-c", _BROKEN, *(["--debug"] if debug else []), "build", "--out", str(tmp_path / "s")]
+    result = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 1
+    if debug:
+        assert "Traceback (most recent call last)" in result.stderr and "KeyError: 'no such key'" in result.stderr
+    else:
+        assert result.stderr == "internal error: KeyError: 'no such key' (run with --debug for a traceback)\n"
+    assert not (tmp_path / "s").exists()
+
+
+def test_bad_input_is_one_line_status_2_even_under_debug(tmp_path):
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("not a picture")
+    result = subprocess.run([sys.executable, "-m", "generator", "--debug", "build", "--images", str(bad),
+                             "--out", str(tmp_path / "s")], capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 2 and result.stderr == f"error: {bad}: not an image Pillow can read\n"

@@ -20,6 +20,14 @@ def _content(tmp_path: Path, toml: str, images: tuple[str, ...] = ("a.png",)) ->
     return tmp_path
 
 
+def _picture(path: Path) -> Path:
+    """A small real image (--images files are opened to check they are usable)."""
+    from PIL import Image
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(path, format="JPEG" if path.suffix.lower() in (".jpg", ".jpeg")
+                                                  else None)
+    return path
+
+
 VALID = 'title = "T"\nlanguages = ["en"]\n[[samples]]\nid = "a"\npath = "a.png"\n'
 
 
@@ -60,9 +68,10 @@ def test_missing_ui_string_is_named(tmp_path):
 def test_images_replace_the_gallery_with_unique_ids(tmp_path):
     folder = tmp_path / "imgs"
     folder.mkdir()
-    for name in ("B c.JPG", "a.png", "notes.txt"):
-        (folder / name).write_bytes(b"")
-    (tmp_path / "a.jpeg").write_bytes(b"")
+    for name in ("B c.JPG", "a.png"):
+        _picture(folder / name)
+    (folder / "notes.txt").write_bytes(b"")
+    _picture(tmp_path / "a.jpeg")
     samples = samples_from_paths([folder, tmp_path / "a.jpeg"])
     assert [(s.id, s.title) for s in samples] == [("b-c", "B c"), ("a", "a"), ("a-2", "a")]
     config = load_config(_content(tmp_path, VALID.replace("a.png", "x.png"), ("x.png",)), [folder])
@@ -94,3 +103,40 @@ def test_bad_images_argument(tmp_path, path):
 @pytest.mark.parametrize(("stem", "expected"), [("Espresso_1", "espresso_1"), ("a b", "a-b"), ("☕", "image")])
 def test_slug(stem, expected):
     assert slug(stem) == expected
+
+
+def _line_of(text: str, fragment: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+@pytest.mark.parametrize(("toml", "fragment", "message"), [
+    (VALID.replace('title = "T"\n', 'title = "T"\nnote = 1\ntitle = "U"\n'), 'title = "U"',
+     "invalid TOML: Cannot overwrite a value"),
+    (VALID.replace('id = "a"', 'id = "a" "b"'), 'id = "a" "b"', "invalid TOML"),
+    (VALID.replace('title = "T"', "title = 3"), "title = 3", "'title' must be a str, got 3"),
+    (VALID.replace('languages = ["en"]', 'languages = ["English"]'), "languages =", "'languages' must list"),
+    (VALID + '[[samples]]\nid = "B/../c"\npath = "a.png"\n', 'id = "B/../c"', "sample id 'B/../c' must match"),
+    (VALID + '[[samples]]\nid = "b"\npath = 7\n', "path = 7", "'path' must be a str, got 7"),
+    (VALID + '[[samples]]  # the second\nid = "b"\n', "# the second", "missing 'path'"),  # its table
+], ids=["duplicate-key", "syntax", "title-type", "languages", "second-sample-id", "path-type", "missing-path"])
+def test_site_toml_errors_name_the_line_and_key(tmp_path, toml, fragment, message):
+    folder = _content(tmp_path, toml)
+    text = (folder / "site.toml").read_text()
+    with pytest.raises(InputError) as info:
+        load_config(folder)
+    assert str(info.value).startswith(f"{folder / 'site.toml'}: line {_line_of(text, fragment)}: ")
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_unterminated_toml_points_at_the_last_line(tmp_path):
+    folder = _content(tmp_path, "")
+    (folder / "site.toml").write_text('title = "T"\nlanguages = ["en",\n')
+    with pytest.raises(InputError, match=r"site.toml: line 2: invalid TOML: .*\(at the end of the file\)"):
+        load_config(folder)
+
+
+def test_missing_ui_strings_point_at_their_table(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"")
+    (tmp_path / "site.toml").write_text(VALID + '\n[strings.en]\ncontrols = "c"\n')
+    with pytest.raises(InputError, match=r"site.toml: line 7: \[strings.en\] lacks gallery"):
+        load_config(tmp_path)

@@ -7,6 +7,9 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from generator.encode import (
     SCRIPT_GLOBAL,
@@ -127,3 +130,53 @@ def test_script_twin_stores_the_same_document():
     assert script.startswith(prefix) and script.endswith(";\n")
     assert json.loads(script[len(prefix):-2]) == doc
     assert "\u2028" not in script
+
+
+# --- properties: every round trip through JSON text stays within what docs/data-format.md promises --------
+
+_FLOAT32 = st.floats(width=32, allow_nan=False, allow_infinity=False)
+_ACTIVATION = st.floats(-1e6, 1e6, width=32)
+_MAP_SHAPES = st.tuples(st.integers(1, 4), st.integers(1, 8), st.integers(1, 8))
+
+
+@given(hnp.arrays(np.float32, _MAP_SHAPES, elements=_ACTIVATION))
+def test_u8_linear_round_trip_property(maps):
+    entry = json.loads(to_json(encode_maps(maps)))
+    decoded = decode_array(entry)
+    span = maps.max(axis=(1, 2)).astype(np.float64) - maps.min(axis=(1, 2))
+    # half a step, plus float32 rounding: relative, and absolute for ranges in float32's subnormals
+    bound = span / 510 * (1 + 1e-5) + np.abs(maps).max(axis=(1, 2)) * 2.5e-7 + 256 * 2.0**-149
+    assert decoded.shape == maps.shape and decoded.dtype == np.float32
+    assert np.all(np.abs(decoded.astype(np.float64) - maps).max(axis=(1, 2)) <= bound)
+    np.testing.assert_array_equal(np.float32(entry["min"]), maps.min(axis=(1, 2)))
+    np.testing.assert_array_equal(np.float32(entry["max"]), maps.max(axis=(1, 2)))
+
+
+@given(hnp.arrays(np.float32, hnp.array_shapes(max_dims=4, max_side=5),
+                  elements=st.floats(width=32, allow_nan=True, allow_infinity=True)))
+def test_f32_arrays_round_trip_bit_for_bit(array):
+    decoded = decode_array(json.loads(to_json(encode_float32(array))))
+    assert decoded.shape == array.shape and decoded.tobytes() == array.astype("<f4").tobytes()
+
+
+@given(_FLOAT32)
+def test_f32_scalars_read_back_as_the_same_float32(x):
+    text = to_json({"x": f32(x)})
+    assert np.float32(json.loads(text)["x"]) == np.float32(x)
+    assert len(str(f32(x))) <= len(str(float(np.float32(x))))
+
+
+@given(hnp.arrays(np.uint8, st.tuples(st.just(3), st.integers(1, 16), st.integers(1, 16))))
+def test_input_round_trip_is_byte_over_255(pixels):
+    entry = json.loads(to_json(encode_input(pixels)))
+    assert np.array_equal(np.frombuffer(base64.b64decode(entry["data"]), np.uint8).reshape(pixels.shape), pixels)
+    np.testing.assert_allclose(decode_array(entry), pixels / 255.0, rtol=0, atol=1.2e-7)
+
+
+@given(st.text())
+def test_any_text_round_trips_through_the_json_and_its_script_twin(text):
+    doc = {"title": text, "classes": [text, text[::-1]]}
+    script = to_script("samples/x", doc)
+    assert to_json(doc).isascii() and script.isascii()
+    assert json.loads(to_json(doc)) == doc
+    assert json.loads(script[script.index("] = ") + 4:-2]) == doc

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import REFERENCE_MODEL
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.cli import main
 from generator.errors import InputError
@@ -107,6 +111,14 @@ BAD_MODELS = {
     "absolute-path": (_set_path("/etc/passwd"), "absolute"),
     "symlink-escape": (_symlinked_shard, "outside"),
     "gigabyte-manifest": (_edit_json(lambda d: _weights(d)[8].__setitem__("shape", [1690, 10, 100000])), "shape"),
+    # found by the fuzz test below: each once escaped as an AttributeError, TypeError or OSError
+    "config-not-a-table": (_edit_json(lambda d: d["modelTopology"]["model_config"].__setitem__("config", "x")),
+                           "no layer list"),
+    "layer-config-a-list": (_edit_json(lambda d: _layers(d)[0].__setitem__("config", [])), "no config object"),
+    "input-shape-a-number": (_edit_json(lambda d: _layers(d)[0]["config"].__setitem__("batch_input_shape", 7)),
+                             "input shape is 7"),
+    "shard-name-too-long": (_set_path("x" * 300), "not a file name"),
+    "shard-name-nul": (_set_path("a\0b.bin"), "not a file name"),
     "bad-class-names": (_edit_json(lambda d: d.__setitem__("userDefinedMetadata", {"class_names": ["a", "b"]})),
                         "2 class names"),
 }
@@ -143,3 +155,86 @@ def test_cli_reports_bad_model_in_one_line_with_status_2(model_copy: Path):
 def test_missing_model_folder_is_an_input_error(tmp_path: Path):
     with pytest.raises(InputError, match="no such model file"):
         load_model(tmp_path / "nowhere")
+
+
+# --- fuzz: whatever model.json holds, the loader answers with a Model or an InputError, nothing else -----
+
+OWN_WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
+_NASTY = st.sampled_from([
+    None, True, 0, -1, 1.5, 10**12, -(10**30), 1e308, float("nan"), float("inf"), "", "x" * 300, "a\x00b",
+    "../../x.bin", "/etc/passwd", "C:\\x.bin", "group1-shard1of1.bin", "float16", "int32", "layers-model",
+    "conv_1_1/kernel", [], {}, [None], [3, 3, 3, 10], [1690, 10], [10], {"config": []}, {"layers": {}},
+])
+_JSON = st.recursive(
+    _NASTY | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=8)
+
+
+def _mutate(doc: Any, data: st.DataObject) -> Any:
+    """Walk a random path into `doc`, then replace, delete or add one value there."""
+    if not isinstance(doc, dict | list) or not doc or data.draw(st.integers(0, 5)) == 0:
+        return copy.deepcopy(data.draw(_JSON))  # a fresh copy: the strategy's own lists must never change
+    keys = list(doc) if isinstance(doc, dict) else list(range(len(doc)))
+    key = data.draw(st.sampled_from(keys))
+    action = data.draw(st.sampled_from(["descend", "descend", "descend", "delete", "add"]))
+    if action == "delete":
+        del doc[key]
+    elif action == "add" and isinstance(doc, dict):
+        doc[data.draw(st.text(max_size=8))] = copy.deepcopy(data.draw(_JSON))
+    elif action == "add":
+        doc.insert(key, copy.deepcopy(data.draw(_JSON)))
+    else:
+        doc[key] = _mutate(doc[key], data)
+    return doc
+
+
+@pytest.fixture(scope="module")
+def fuzz_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("fuzz")
+    shutil.copy(OWN_WEIGHTS / "group1-shard1of1.bin", folder)
+    return folder
+
+
+def _loads_or_input_error(folder: Path) -> None:
+    try:
+        model = load_model(folder)
+    except InputError as exc:
+        assert str(exc).startswith(str(folder)) and "\n" not in str(exc)
+    else:  # only a mutation that changes nothing the loader checks may pass, and then it must be usable
+        assert len(model.class_names) == 10
+        assert all(np.isfinite(a).all() for arrays in model.params.values() for a in arrays.values())
+
+
+@given(data=st.data())
+def test_fuzzed_model_json_only_ever_raises_input_error(fuzz_folder: Path, data: st.DataObject):
+    doc = json.loads((OWN_WEIGHTS / "model.json").read_text())
+    for _ in range(data.draw(st.integers(1, 3))):
+        doc = _mutate(doc, data)
+    (fuzz_folder / "model.json").write_text(json.dumps(doc))
+    _loads_or_input_error(fuzz_folder)
+
+
+@given(raw=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_arbitrary_bytes_as_model_json_only_ever_raise_input_error(fuzz_folder: Path, raw: bytes):
+    (fuzz_folder / "model.json").write_bytes(raw)
+    _loads_or_input_error(fuzz_folder)
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000],
+                         ids=["deep-list", "deep-object"])
+def test_deeply_nested_json_is_an_input_error(tmp_path: Path, text: str):
+    (tmp_path / "model.json").write_text(text)
+    with pytest.raises(InputError, match="nested"):
+        load_model(tmp_path)
+
+
+@pytest.mark.parametrize("case", list(BAD_MODELS), ids=list(BAD_MODELS))
+def test_cli_build_with_a_bad_model_is_one_line_and_status_2(model_copy: Path, tmp_path: Path, case: str):
+    breaker, message = BAD_MODELS[case]
+    breaker(model_copy)
+    result = CliRunner().invoke(main, ["build", "--weights", str(model_copy), "--out", str(tmp_path / "site")])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and result.output.startswith(f"error: {model_copy / 'model.json'}: ")
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "site").exists()
