@@ -60,11 +60,12 @@ def probability_chart() -> alt.LayerChart:
 
     def names(top: bool) -> alt.Chart:
         return base.transform_filter("datum.top" if top else "!datum.top").mark_text(
-            align="left", baseline="alphabetic", fontSize=11, color="#333",
-            fontWeight="bold" if top else "normal", opacity=0.95 if top else 0.6,
+            # the runners-up in grey #555, not #333 at 60% opacity: 7:1 instead of 3.7:1 (WCAG AA)
+            align="left", baseline="alphabetic", fontSize=11, color="#333" if top else "#555",
+            fontWeight="bold" if top else "normal",
         ).encode(x=alt.value(0), y=alt.Y("label_y:Q", scale=None), text="name:N")
 
-    values = base.mark_text(align="left", baseline="middle", fontSize=9, color="#777", dx=4).encode(
+    values = base.mark_text(align="left", baseline="middle", fontSize=9, color="#666", dx=4).encode(
         x=x, y=alt.Y("text_y:Q", scale=None), text="text:N",
     )
     chart = alt.layer(bars, names(True), names(False), values).properties(
