@@ -91,7 +91,8 @@ def test_an_article_edit_shows_up_in_the_open_page(served, browser):
     source.write_text(source.read_text(encoding="utf-8").replace(
         "A *classifier* is a function", f"{MARK}. A *classifier* is a function", 1), encoding="utf-8")
     # No reload by the test: the page reloads itself when the rebuild lands.
-    page.wait_for_function(f"document.body.innerText.includes({MARK!r})", timeout=15_000)
+    # A function, not an expression string: Playwright evals strings, which the page's CSP refuses.
+    page.wait_for_function("(mark) => document.body.innerText.includes(mark)", arg=MARK, timeout=15_000)
     page.wait_for_selector("[data-role=overview][data-drawn]", state="attached", timeout=15_000)
     assert MARK in (served.out / "index.html").read_text(encoding="utf-8")
     assert errors == []
