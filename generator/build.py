@@ -3,17 +3,23 @@
 Each stage takes the previous stage's output; only the first reads user files and only the
 last writes. `report(stage, seconds)` hears about each stage as it finishes, so the CLI can
 print progress without this module knowing about terminals.
+
+The slow stages are pure functions of their inputs, so a `StageCache` passed in by a long-lived
+caller (`cnn-explainer serve`) keeps their results keyed by a digest of those inputs: after a
+change to the article only the article and the pages are made again, never the model's outputs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 from PIL import Image
@@ -22,6 +28,7 @@ from .errors import InputError
 
 Report = Callable[[str, float], None]
 Warn = Callable[[str], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,41 @@ class BuildSummary:
     files: int
     bytes: int
     seconds: float
+    images: tuple[Path, ...] = ()  # the sample image files it read (the files `serve` watches besides folders)
+
+
+@dataclass
+class StageCache:
+    """The last result of each slow stage with the digest of the inputs it was computed from."""
+
+    entries: dict[str, tuple[str, Any]] = field(default_factory=dict)
+
+    def get(self, stage: str, key: str, compute: Callable[[], T]) -> tuple[T, bool]:
+        """(result, True) when `stage` last ran on inputs with digest `key`; else compute it now."""
+        hit = self.entries.get(stage)
+        if hit is not None and hit[0] == key:
+            return hit[1], True
+        value = compute()
+        self.entries[stage] = (key, value)
+        return value, False
+
+
+def digest(*parts: Any) -> str:
+    """A stable digest of arrays, bytes and plain values: the key a stage's result is cached under."""
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            h.update(f"{part.dtype}{part.shape}".encode())
+            h.update(np.ascontiguousarray(part).tobytes())
+        elif isinstance(part, bytes):
+            h.update(part)
+        elif isinstance(part, dict):
+            h.update(digest(*sorted(part)).encode())
+            h.update(digest(*(part[k] for k in sorted(part))).encode())
+        else:
+            h.update(repr(part).encode())
+        h.update(b"\x00")
+    return h.hexdigest()
 
 
 @contextmanager
@@ -68,10 +110,11 @@ def thumbnail_strip(pictures: list[Image.Image]) -> bytes:
 
 
 def build_site(options: BuildOptions, report: Report = lambda stage, seconds: None,
-               warn: Warn | None = None) -> BuildSummary:
+               warn: Warn | None = None, cache: StageCache | None = None) -> BuildSummary:
     """Build the whole site into `options.out`; raises InputError for unusable inputs.
 
-    `warn` hears one line per skipped `--images` file (default: printed to stderr).
+    `warn` hears one line per skipped `--images` file (default: printed to stderr). With a `cache`
+    from an earlier call, stages whose inputs did not change are reused.
     """
     from . import about
     from .article import render_article
@@ -86,6 +129,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
     from .site import SiteInputs, check_target, render_site, write_atomically
     from .weights import load_model
 
+    cache = cache if cache is not None else StageCache()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=1) as pool:
         with _stage("load inputs", report):
@@ -115,23 +159,30 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
         # (started only now, so that a bad input fails at once instead of after the bundling).
         runtime = pool.submit(vega_runtime)
 
-        with _stage(f"forward pass ({len(images)} images on {device_description()})", report):
-            outputs = {name: np.asarray(value) for name, value in forward(model.params, images).items()}
+        ids, titles = [s.id for s in config.samples], [s.title for s in config.samples]
 
-        with _stage("precompute", report):
-            samples = precompute_samples([s.id for s in config.samples], [s.title for s in config.samples],
-                                         images, outputs)
-            network = precompute_network(model.params, model.class_names)
+        def model_stages() -> tuple[int, dict[str, dict[str, Any]], bytes]:
+            with _stage(f"forward pass ({len(images)} images on {device_description()})", report):
+                outputs = {name: np.asarray(value) for name, value in forward(model.params, images).items()}
+            with _stage("precompute", report):
+                samples = precompute_samples(ids, titles, images, outputs)
+                network = precompute_network(model.params, model.class_names)
+            with _stage("encode", report):
+                data_files = {"network": encode_network(network), "hyperparams": explorer_data()}
+                data_files.update({f"samples/{s.id}": encode_sample(s) for s in samples})
+                thumbnails = thumbnail_strip(pictures)
+            return len(samples), data_files, thumbnails
 
-        with _stage("encode", report):
-            data_files = {"network": encode_network(network), "hyperparams": explorer_data()}
-            data_files.update({f"samples/{s.id}": encode_sample(s) for s in samples})
-            thumbnails = thumbnail_strip(pictures)
+        (sample_count, data_files, thumbnails), reused = cache.get(
+            "model", digest(model.params, model.class_names, images, ids, titles), model_stages)
+        if reused:
+            report("forward..encode reused (inputs unchanged)", 0.0)
+
+        def chart_stage() -> tuple[dict[str, dict[str, Any]], dict[str, list[str]], str]:
+            return chart_specs(), palettes(), runtime.result()
 
         with _stage("charts", report):
-            specs = chart_specs()
-            colour_tables = palettes()
-            vega = runtime.result()
+            (specs, colour_tables, vega), _ = cache.get("charts", "", chart_stage)  # code only, no inputs
 
     with _stage("render + write", report):
         files = render_site(SiteInputs(
@@ -144,5 +195,6 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
         ))
         write_atomically(files, options.out)
 
-    return BuildSummary(out=options.out, device=device_description(), samples=len(samples), files=len(files),
-                        bytes=sum(len(b) for b in files.values()), seconds=time.perf_counter() - started)
+    return BuildSummary(out=options.out, device=device_description(), samples=sample_count, files=len(files),
+                        bytes=sum(len(b) for b in files.values()), seconds=time.perf_counter() - started,
+                        images=tuple(s.path for s in config.samples))

@@ -130,3 +130,27 @@ def build(content: Path, weights: Path, classes: Path | None, images: tuple[Path
                          warn=lambda line: click.echo(f"warning: {line}", err=True))
     click.echo(f"built {summary.out} in {summary.seconds:.1f} s: {summary.samples} images on {summary.device}, "
                f"{summary.files} files, {summary.bytes / 1e6:.1f} MB")
+
+
+@main.command()
+@click.option("--content", default=DEFAULT_CONTENT, show_default="content/", type=click.Path(path_type=Path),
+              help="Folder with site.toml, the article (<lang>.md) and the sample images.")
+@weights_option
+@click.option("--images", multiple=True, type=click.Path(path_type=Path),
+              help="Image files or folders for the gallery instead of site.toml's samples (watched too).")
+@click.option("--out", default=Path("build"), show_default=True, type=click.Path(path_type=Path),
+              help="Output folder, rebuilt on every change (only if it is empty or a previous build).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1; 0 picks a free one.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in the default web browser.")
+@click.argument("more_images", nargs=-1, type=click.Path(path_type=Path), metavar="[IMAGES]...")
+def serve(content: Path, weights: Path, images: tuple[Path, ...], out: Path, port: int, open_browser: bool,
+          more_images: tuple[Path, ...]) -> None:
+    """Build, serve on 127.0.0.1, rebuild what changed and reload the open page; Ctrl-C stops."""
+    from .build import BuildOptions
+    from .serve import ServeOptions
+    from .serve import serve as run_server
+
+    options = BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images))
+    run_server(ServeOptions(build=options, port=port, open_browser=open_browser),
+               log=lambda line: click.echo(line, err=True))

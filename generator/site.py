@@ -8,6 +8,9 @@ mistyped `--out` can never wipe an unrelated folder.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,18 @@ SCRIPTS = ("vega.js", "palette.js", "layout.js", "charts.js", "overview.js", "ap
 SCRIPTS += ("preprocess.js", "tinyvgg.js", "upload.js")  # the reader's own image (issue 6)
 INLINED = ("data.js",)  # included in the page itself by the template, not written to assets/
 SHORT_NAMES = {"input": "input", "conv": "conv", "relu": "relu", "pool": "max_pool", "dense": "output"}
+
+# Content-Security-Policy, as a <meta> tag so it holds on any static host and from file://. Everything
+# comes from the site itself ('self'); inline <script> and <style> blocks apply only if their hash is
+# listed (filled in per page by seal_csp); no 'unsafe-eval' (Vega runs its expressions in its
+# interpreter: charts.vega_runtime), no style attributes. data: and blob: images are pictures the page
+# makes itself (the favicon, canvases, a reader's own picture).
+CSP_MARKER = "__CONTENT_SECURITY_POLICY__"
+CSP = ("default-src 'self'; script-src 'self'{scripts}; style-src 'self'{styles}; img-src 'self' data: blob:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'")
+_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+_STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+_DATA_TYPE = re.compile(r"""\btype\s*=\s*["']?(application/(ld\+)?json|text/plain)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -99,13 +114,26 @@ def render_page(env: Environment, inputs: SiteInputs, lang: str, root: str, pref
     }
     legends = ["input", *[f"range-{i}" for i in range(max(len(g) for g in groups.values()))], "output"]
     return env.get_template("index.html").render(
-        lang=lang, root=root, canonical=f"{inputs.base_url}{prefix}" if inputs.base_url else "",
+        lang=lang, root=root, csp=CSP_MARKER, canonical=f"{inputs.base_url}{prefix}" if inputs.base_url else "",
         title=inputs.title, strings=strings, languages=_language_links(inputs, lang, root),
         page=page, scripts=SCRIPTS, samples=samples, columns=cols, classes=classes,
         channels=[f"{strings['red']} {strings['channel']}", strings["green"], strings["blue"]],
         legends=legends, scale_modes=SCALE_MODES,
         article=Markup(inputs.articles[lang].html),  # rendered with raw HTML off: see article.py
     )
+
+
+def _hashes(blocks: list[str]) -> str:
+    digests = {base64.b64encode(hashlib.sha256(b.encode("utf-8")).digest()).decode("ascii") for b in blocks}
+    return "".join(f" 'sha256-{d}'" for d in sorted(digests))
+
+
+def seal_csp(html: str) -> str:
+    """Fill the page's CSP with the hash of each inline script and style block (JSON data blocks never run)."""
+    scripts = [body for attrs, body in _SCRIPT.findall(html)
+               if not re.search(r"\bsrc\s*=", attrs, re.IGNORECASE) and not _DATA_TYPE.search(attrs)]
+    policy = CSP.format(scripts=_hashes(scripts), styles=_hashes(_STYLE.findall(html)))
+    return html.replace(CSP_MARKER, policy, 1)
 
 
 def _language_links(inputs: SiteInputs, current: str, root: str) -> list[dict[str, str]]:
@@ -123,7 +151,7 @@ def render_site(inputs: SiteInputs) -> dict[str, bytes]:
     for number, lang in enumerate(inputs.languages):
         prefix = "" if number == 0 else f"{lang}/"
         root = "" if number == 0 else "../"
-        files[f"{prefix}index.html"] = render_page(env, inputs, lang, root, prefix).encode("utf-8")
+        files[f"{prefix}index.html"] = seal_csp(render_page(env, inputs, lang, root, prefix)).encode("utf-8")
     for key, doc in inputs.data_files.items():
         files[f"data/{key}.json"] = (to_json(doc) + "\n").encode("ascii")
         files[f"data/{key}.js"] = to_script(key, doc).encode("ascii")

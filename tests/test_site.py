@@ -105,6 +105,12 @@ def test_every_url_is_relative(files):
     assert b'<link rel="canonical" href="https://example.org/cnn/zh/">' in files["zh/index.html"]
 
 
+def test_base_url_sets_canonical_and_open_graph_only(files):
+    metas = {a["property"]: a["content"] for t, a in _elements(files["zh/index.html"]) if "property" in a}
+    assert metas["og:url"] == "https://example.org/cnn/zh/" and metas["og:type"] == "website"
+    assert metas["og:title"] == "T <&>"
+
+
 def test_text_is_escaped_and_page_json_is_parseable(files):
     html = files["index.html"].decode()
     assert "T &lt;&amp;&gt;" in html and "<b>para</b>" not in html

@@ -6,6 +6,9 @@ The site is built into <tmp>/www/cnn-explainer/ and opened
 - straight from disk as file://.
 Every page records console errors, page errors and requests; a test fails if any error was
 logged or any request left the build folder.
+
+The pages' Content-Security-Policy forbids eval, and Playwright evaluates an expression string
+passed to `wait_for_function` with eval: pass a function (`"() => ..."`) instead.
 """
 
 from __future__ import annotations

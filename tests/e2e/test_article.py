@@ -74,7 +74,7 @@ def test_layer_label_leads_to_its_section(open_page):
     page = open_page().page
     hash_before = page.evaluate("location.hash")
     page.click("[data-label=relu_1_1]")
-    page.wait_for_function("Math.abs(document.getElementById('article-relu').getBoundingClientRect().top) < 300")
+    page.wait_for_function("() => Math.abs(document.getElementById('article-relu').getBoundingClientRect().top) < 300")
     assert page.evaluate("location.hash") == hash_before  # the graph's state is untouched
 
 
@@ -125,5 +125,5 @@ def test_sections_link_back_to_the_network(open_page):
     assert links.count() >= 6
     links.nth(2).scroll_into_view_if_needed()
     links.nth(2).click()
-    page.wait_for_function("Math.abs(document.getElementById('network').getBoundingClientRect().top) < 300")
+    page.wait_for_function("() => Math.abs(document.getElementById('network').getBoundingClientRect().top) < 300")
     assert "sample=pizza" in page.evaluate("location.hash")

@@ -152,7 +152,7 @@ def test_url_hash_round_trips(open_page, origin, site):
     assert again.input_value("[data-role=scale]") == "module"
     assert again.get_attribute('[data-layer="conv_2_1"][data-neuron="3"]', "class").split().count("selected") == 1
     assert again.locator(".neuron.selected").count() == 1
-    again.wait_for_function("document.querySelector('[data-role=hover]').textContent.includes('bias')")
+    again.wait_for_function("() => document.querySelector('[data-role=hover]').textContent.includes('bias')")
     again.evaluate("location.hash = '#sample=pizza&scale=global'")  # a pasted link is applied too
     _wait_drawn(again, "pizza", "global")
     assert again.locator(".neuron.selected").count() == 0

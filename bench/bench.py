@@ -1,0 +1,283 @@
+"""Every budget figure of the project in one table: build, serve, bytes, browser and model speed.
+
+    python bench/bench.py [--weights PATH] [--runs 5] [--no-model]
+
+Each timed figure is the median of --runs runs with their min and max; sizes are exact (for
+"further sample" the spread is over the samples, not over runs). Nothing here asserts.
+
+- cold build: `cnn-explainer build` in a fresh process (imports, JIT compile and all), wall time.
+- warm rebuild: a content-only change (the article) rebuilt in the same process with the stage
+  cache `serve` keeps, so the model's stages are reused.
+- serve, edit -> page: `cnn-explainer serve` running, the article file written, until the open page
+  (headless Chromium) shows the new words after its live reload.
+- first view: every request the page makes until the overview is drawn (over http on 127.0.0.1),
+  bytes raw and gzipped (level 6, as a typical static server sends them).
+- further sample: the gzipped size of each other sample's data file (what a click downloads).
+- overview drawn: navigation start -> the page's "cnnx-drawn" mark; sample switch: click -> redrawn;
+  each run on a fresh browser context (empty cache).
+- model: jit compile, a forward pass over 10 images and training throughput, on JAX's device.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from generator.build import BuildOptions, StageCache, build_site  # noqa: E402 - after the path tweak above
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SUB_PATH = "cnn-explainer"
+SWITCH = """(id) => new Promise((resolve) => {
+  const root = document.querySelector("[data-role=overview]");
+  const start = performance.now();
+  new MutationObserver((_, observer) => {
+    if (root.dataset.drawn && root.dataset.drawn.startsWith(id + "|")) {
+      observer.disconnect();
+      resolve(performance.now() - start);
+    }
+  }).observe(root, { attributes: true, attributeFilter: ["data-drawn"] });
+  document.querySelector(`[data-sample="${id}"]`).click();
+})"""
+
+Row = tuple[str, str, list[float]]  # figure, unit, values
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        """No line per request."""
+
+
+def _gzip_size(data: bytes) -> int:
+    return len(gzip.compress(data, 6, mtime=0))
+
+
+def _edit(article: Path, marker: str) -> None:
+    """Put `marker` at the start of the article's first paragraph (a content-only change)."""
+    text = article.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.strip() and not line.startswith(("#", "{", "-", "`", "$", "|")):
+            lines[i] = f"{marker} {line.split(' ', 1)[1] if line.startswith('BENCH') else line}"
+            break
+    article.write_text("".join(lines), encoding="utf-8")
+
+
+def build_figures(weights: Path, work: Path, runs: int) -> list[Row]:
+    cold = []
+    for run in range(runs):
+        out = work / f"cold-{run}"
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "generator", "build", "--weights", str(weights), "--out", str(out)],
+                       cwd=REPO, check=True, capture_output=True)
+        cold.append(time.perf_counter() - started)
+        shutil.rmtree(out)
+
+    content = work / "content"
+    shutil.copytree(REPO / "content", content)
+    options = BuildOptions(content=content, weights=weights, out=work / "warm")
+    cache = StageCache()
+    build_site(options, cache=cache)
+    warm, uncached = [], []
+    for run in range(runs):
+        _edit(content / "en.md", f"BENCH{run}")
+        started = time.perf_counter()
+        build_site(options, cache=cache)
+        warm.append(time.perf_counter() - started)
+    for _ in range(runs):
+        started = time.perf_counter()
+        build_site(options)
+        uncached.append(time.perf_counter() - started)
+    return [("cold build (fresh process)", "s", cold),
+            ("warm rebuild, article edited (cached)", "s", warm),
+            ("warm build, same process, no cache", "s", uncached)]
+
+
+def serve_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
+    """Write the article, wait until the open page shows it: the whole edit -> rebuild -> reload loop."""
+    content = work / "serve-content"
+    shutil.copytree(REPO / "content", content)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--port", "0", "--content", str(content), "--weights",
+         str(weights), "--out", str(work / "serve-build")],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        url = ""
+        for line in process.stderr:
+            if line.startswith("serving http://"):
+                url = line.split()[1]
+                break
+        threading.Thread(target=process.stderr.read, daemon=True).start()  # keep the pipe drained
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_selector("[data-role=overview][data-drawn]", state="attached")
+        times = []
+        for run in range(runs):
+            marker = f"BENCHSERVE{run}"
+            started = time.perf_counter()
+            _edit(content / "en.md", marker)
+            # a function, not an expression string: Playwright evals strings, which the page's CSP refuses
+            page.wait_for_function("(m) => document.body && document.body.innerText.includes(m)", arg=marker,
+                                   polling=5, timeout=30_000)
+            times.append((time.perf_counter() - started) * 1000)
+            page.wait_for_selector("[data-role=overview][data-drawn]", state="attached")
+        page.close()
+        return [("serve: article edit -> open page shows it", "ms", times)]
+    finally:
+        process.send_signal(2)
+        process.wait(timeout=30)
+
+
+def site_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
+    from generator.config import load_config
+
+    www = work / "www"
+    site = www / SUB_PATH
+    build_site(BuildOptions(content=REPO / "content", weights=weights, out=site))
+    config = load_config(REPO / "content")
+    others = [s.id for s in config.samples if s.id != config.default_sample]
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(www)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/{SUB_PATH}/"
+    drawn, switches, first = [], [], None
+    try:
+        for run in range(runs):
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            page = context.new_page()
+            requests: list[str] = []
+            page.on("request", lambda r, requests=requests: requests.append(r.url))
+            page.goto(url)
+            page.wait_for_selector("[data-role=overview][data-drawn]", state="attached")
+            drawn.append(page.evaluate("performance.getEntriesByName('cnnx-drawn')[0].startTime"))
+            first = first if first is not None else list(requests)
+            switches.append(page.evaluate(SWITCH, others[run % len(others)]))
+            context.close()
+    finally:
+        server.shutdown()
+
+    bodies = []
+    for request in first:
+        if request.startswith("data:"):
+            continue
+        relative = request.removeprefix(url).split("#")[0] or "index.html"
+        bodies.append((site / relative).read_bytes())
+    raw = sum(len(b) for b in bodies)
+    zipped = sum(_gzip_size(b) for b in bodies)
+    extra = [_gzip_size((site / "data" / "samples" / f"{s}.js").read_bytes()) / 1024 for s in others]
+    return [("first view, raw", "KiB", [raw / 1024]),
+            ("first view, gzipped", "KiB", [zipped / 1024]),
+            ("first view, requests", "", [float(len(bodies))]),
+            ("each further sample, gzipped (over samples)", "KiB", extra),
+            ("overview drawn after navigation", "ms", drawn),
+            ("sample switch redrawn", "ms", switches)]
+
+
+def model_figures(weights: Path, runs: int) -> list[Row]:
+    import jax
+    import numpy as np
+
+    from generator.model import forward_all
+    from generator.train import TrainConfig, make_optimizer, make_train_step
+    from generator.weights import load_model
+
+    def timed(fn: Callable[[], object], count: int) -> list[float]:
+        times = []
+        for _ in range(count):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return times
+
+    params = load_model(weights).params
+    images = np.random.default_rng(0).random((10, 64, 64, 3), dtype=np.float32)
+
+    def compile_once() -> None:
+        jax.clear_caches()  # otherwise jax reuses the first compilation and later runs measure nothing
+        jax.block_until_ready(jax.jit(forward_all)(params, images))
+
+    compile_times = timed(compile_once, runs)
+    jitted = jax.jit(forward_all)
+    jax.block_until_ready(jitted(params, images))
+    forward_times = timed(lambda: jax.block_until_ready(jitted(params, images)), runs)
+
+    config = TrainConfig(data=Path("."), out=Path("."))
+    optimizer = make_optimizer(config, steps_per_epoch=100)
+    step = make_train_step(config, optimizer)
+    batch = np.random.default_rng(1).integers(0, 256, (config.batch_size, 64, 64, 3), dtype=np.uint8)
+    labels = np.arange(config.batch_size, dtype=np.int32) % 10
+    state = (params, optimizer.init(params), params)  # params, optimiser state, EMA
+    key = jax.random.PRNGKey(0)
+
+    def train_steps(n: int = 10) -> None:
+        nonlocal state
+        for _ in range(n):
+            *new_state, _, _ = step(*state, batch, labels, key)
+            state = tuple(new_state)
+        jax.block_until_ready(state[0])
+
+    train_steps(1)
+    throughput = [10 * config.batch_size / t for t in timed(train_steps, runs)]
+    return [("model: jit compile, forward", "s", compile_times),
+            ("model: forward, 10 images", "ms", [t * 1000 for t in forward_times]),
+            ("model: training", "images/s", throughput)]
+
+
+def table(rows: list[Row]) -> str:
+    lines = [f"{'figure':<46}{'median':>10}{'min':>10}{'max':>10}  unit", "-" * 84]
+    for name, unit, values in rows:
+        digits = 0 if unit in ("", "KiB", "ms", "images/s") else 2
+        cells = [statistics.median(values), min(values), max(values)]
+        lines.append(f"{name:<46}" + "".join(f"{v:>10.{digits}f}" for v in cells) + f"  {unit}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--weights", type=Path, default=None, help="default: weights/ (or the original model)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-model", action="store_true", help="skip the model figures")
+    args = parser.parse_args()
+    weights = args.weights or REPO / "weights"
+    if args.weights is None and not (weights / "model.json").exists():
+        weights = REPO.parent / "shared" / "reference" / "cnn-explainer" / "model"  # before weights/ is trained
+
+    from playwright.sync_api import sync_playwright
+
+    from generator.model import device_description
+
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        work = Path(tmp)
+        rows += build_figures(weights, work, args.runs)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            rows += serve_figures(weights, work, args.runs, browser)
+            rows += site_figures(weights, work, args.runs, browser)
+        finally:
+            browser.close()
+    if not args.no_model:
+        rows += model_figures(weights, args.runs)
+    print(f"weights: {weights}   device: {device_description()}   runs: {args.runs}   cpus: {os.cpu_count()}")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
