@@ -123,7 +123,7 @@
 
     const terms = classes.map((name, i) => el("span", { class: "term", "data-class": String(i), tabindex: "0",
                                                           title: name },
-      el("small", { text: name }), el("span", { class: "exp", text: `exp(${fmt(logits[i])})` })));
+      el("small", { text: name }), el("span", { class: "exp" }, "exp(", chip(logits[i], null), ")")));
     const formula = el("div", { class: "formula softmax-formula", "aria-live": "polite" },
       el("p", { class: "formula-caption", text: `${strings.probability} (${classes[neuron]})` }),
       el("div", { class: "fraction-row" },
@@ -133,8 +133,8 @@
             el("span", { "data-role": "sum", text: expText(total) }))),
         el("span", { class: "op", text: "=" }),
         el("span", { class: "number result-number", "data-role": "result", text: fmt(probabilities[neuron], 4) })),
-      el("p", { class: "sum-label", text: `Σ exp(${strings.logit}) =` }),
-      el("div", { class: "terms" }, ...terms.flatMap((t, i) => (i ? [el("span", { class: "op", text: "+" }), t] : [t]))));
+      el("div", { class: "terms" }, el("span", { class: "op", text: `Σ exp(${strings.logit}) =` }),
+        ...terms.flatMap((t, i) => (i ? [el("span", { class: "op", text: "+" }), t] : [t]))));
     const back = el("button", { type: "button", class: "switch", "data-role": "detail-switch",
                                 text: `← ${strings.detail_flatten}` });
     back.addEventListener("click", () => ctx.switchTo("flatten"));

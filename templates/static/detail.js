@@ -387,6 +387,7 @@
       delete dialog.dataset.row;
       delete dialog.dataset.col;
       body.replaceChildren();
+      writeExtras(); // drop view parameters a link gave for a neuron without a view
     }
 
     /** Close through the app, so the selection and the hash follow. */

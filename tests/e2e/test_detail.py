@@ -173,7 +173,7 @@ def test_flatten_numbers_recompute(open_page, truth, sample, class_name, row, co
     cls = truth.classes.index(class_name)
     page = open_page(f"#sample={sample}&layer=output&neuron={cls}&row={row}&col={col}").page
     wait_view(page, "flatten", row, col)
-    doc, stored = truth.stored(sample)
+    _, stored = truth.stored(sample)
     flat = np.transpose(stored["max_pool_2"], (1, 2, 0)).ravel()  # Keras flattens (row, column, channel)
     kernel, bias = truth.weights["output"]
     k = row * 130 + col
@@ -280,7 +280,7 @@ def test_hover_moves_the_window_and_pauses(open_page):
     wait_view(page, "conv")
     _hover_cell(page, f'{DETAIL} .channel-card[data-channel="6"] [data-map=input] canvas', 61, 5, 62, 62)
     assert position(page) == (59, 5)  # clamped: the last window that fits
-    assert page.get_attribute(f'.channel-card[data-channel="6"]', "aria-pressed") == "true"
+    assert page.get_attribute('.channel-card[data-channel="6"]', "aria-pressed") == "true"
 
 
 def test_keyboard_opens_moves_and_closes(open_page):
@@ -405,7 +405,8 @@ def test_views_fit_the_screen_without_overlap(open_page, width, height, hash_):
       const wide = [...dialog.querySelectorAll('*')].filter((el) => {
         const b = box(el); return b.width > 0 && (b.left < -1 || b.right > innerWidth + 1); }).length;
       const d = box(dialog);
-      return { overlaps, wide, scrollX: body.scrollWidth - body.clientWidth, scrollY: body.scrollHeight - body.clientHeight,
+      return { overlaps, wide, scrollX: body.scrollWidth - body.clientWidth,
+               scrollY: body.scrollHeight - body.clientHeight,
                inside: d.left >= 0 && d.right <= innerWidth && d.bottom <= innerHeight + 1 };
     }""")
     assert report["overlaps"] == [] and report["wide"] == 0 and report["scrollX"] <= 0 and report["inside"], report
@@ -416,5 +417,5 @@ def test_views_fit_the_screen_without_overlap(open_page, width, height, hash_):
 def test_chinese_page_shows_chinese_views(open_page):
     page = open_page("#layer=conv_1_2&neuron=1", path="zh/index.html").page
     wait_view(page, "conv")
-    assert page.text_content("[data-role=detail-title]") == "卷积"
+    assert page.text_content("[data-role=detail-title]") == "卷积层"
     assert "通道" in page.text_content(f"{DETAIL} .card-label")
