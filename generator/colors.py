@@ -2,8 +2,9 @@
 
 The page paints heatmaps through these tables and the Vega legends take their stops from the
 same tables, so a legend can never disagree with the maps it explains. d3's interpolators
-(interpolateRdBu, interpolateGreys, interpolateOranges) run a uniform B-spline through the
-ColorBrewer colours; `basis_spline` is that spline, ported from d3-interpolate.
+(interpolateRdBu, interpolateGreys, interpolateOranges, interpolateBrBG for the detail views'
+kernels) run a uniform B-spline through the ColorBrewer colours; `basis_spline` is that spline,
+ported from d3-interpolate.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ SCHEMES = {
     "RdBu": "67001fb2182bd6604df4a582fddbc7f7f7f7d1e5f092c5de4393c32166ac053061",
     "Greys": "fffffff0f0f0d9d9d9bdbdbd969696737373525252252525000000",
     "Oranges": "fff5ebfee6cefdd0a2fdae6bfd8d3cf16913d94801a636037f2704",
+    "BrBG": "5430058c510abf812ddfc27df6e8c3f5f5f5c7eae580cdc135978f01665e003c30",  # kernel weights
 }
 
 

@@ -30,6 +30,16 @@ UI_STRINGS += ("upload", "upload_error", "upload_too_large", "upload_pasted", "c
                "chart_loss", "chart_split", "split_train", "split_holdout", "split_val", "chart_true",
                "chart_predicted", "chart_count", "table_class", "table_right", "table_wrong", "table_accuracy",
                "model_teachers")
+# The detail views' strings (detail*.js).
+UI_STRINGS += ("detail_conv", "detail_relu", "detail_pool", "detail_flatten", "detail_softmax", "detail_info",
+                "detail_close", "detail_step", "detail_speed", "detail_speed_slow", "detail_speed_normal",
+                "detail_speed_fast", "detail_hint_conv", "detail_hint_relu", "detail_hint_pool", "detail_hint_flatten",
+                "detail_hint_softmax", "detail_input", "detail_output", "detail_kernel", "detail_channels",
+                "detail_show_formula", "detail_intermediate", "detail_intermediates", "detail_patch",
+                "detail_products", "detail_per_channel", "detail_result", "detail_window", "detail_legend_input",
+                "detail_legend_maps", "detail_legend_kernel", "detail_legend_weight", "detail_flattened",
+                "detail_weights_into", "detail_value", "detail_weight", "detail_sum_products", "detail_network_logit",
+                "detail_flat_source", "detail_class")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 

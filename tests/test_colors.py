@@ -10,6 +10,7 @@ from generator.colors import SCHEMES, basis_spline, lut
 
 @pytest.mark.parametrize(("scheme", "first", "last"), [
     ("RdBu", "#67001f", "#053061"), ("Greys", "#ffffff", "#000000"), ("Oranges", "#fff5eb", "#7f2704"),
+    ("BrBG", "#543005", "#003c30"),
 ], ids=list(SCHEMES))
 def test_tables_run_from_the_first_to_the_last_brewer_colour(scheme, first, last):
     table = lut(scheme)

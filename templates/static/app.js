@@ -29,6 +29,8 @@
       params.set("neuron", String(state.selected.neuron));
     }
     if (!state.details) params.set("details", "off");
+    // The open detail view's own parameters (detail.js): view, channel, window position.
+    for (const [key, value] of Object.entries(CNNX.hashExtras ? CNNX.hashExtras() : {})) params.set(key, value);
     const hash = "#" + params.toString();
     if (location.hash !== hash) location.replace(hash); // no history entry per click
   }
@@ -152,6 +154,9 @@
       apply(next);
     }
   });
+
+  // The detail views (detail.js) read the state and close themselves (select(null)) through this.
+  CNNX.app = { state, select: (selected) => apply({ selected }) };
 
   let pendingLayout = 0;
   new ResizeObserver(() => {

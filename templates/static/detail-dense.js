@@ -1,0 +1,157 @@
+/* The flatten and softmax views, opened from an output class.
+ *
+ * Flatten: max_pool_2's ten 13x13 maps unrolled into the 1,690-vector, drawn as 13 lines of 130
+ * (one line per map row: each pixel's 10 channels side by side, Keras' order), the dense weights
+ * into the class in the same layout (brown negative, teal positive, darker = larger), and
+ * Σ value x weight + bias = the class's logit, computed here from the stored maps.
+ * Softmax: the model's ten logits, exp, their sum and the probabilities.
+ */
+(function () {
+  "use strict";
+  const CNNX = window.CNNX;
+  const math = CNNX.detailMath;
+  const { el, fmt, scale, heatmap, number, legend, sharedRange } = CNNX.detail;
+  const SOURCE = "max_pool_2";
+
+  CNNX.detail.register("flatten", (ctx) => {
+    const { sample, network, mode, neuron, strings, classes } = ctx;
+    const stored = sample.maps[SOURCE];
+    const maps = [];
+    for (let c = 0; c < stored.count; c++) maps.push(math.channel(stored, c));
+    const { height, width } = maps[0];
+    const count = maps.length;
+    const values = math.flatten(maps);
+    const dense = network.weights.output;
+    const classCount = dense.bias.length;
+    const column = values.map((_, k) => dense.kernel[k * classCount + neuron]);
+    const products = values.map((v, k) => v * column[k]);
+    const total = products.reduce((a, b) => a + b, 0);
+    const bias = dense.bias[neuron];
+    const lineWidth = width * count; // one line of the strip = one row of the maps
+    const range = sharedRange(sample, mode, [SOURCE], math.maxAbs(values));
+    const colours = scale("RdBu", range);
+    const weightRange = 2 * math.maxAbs(column) || 1;
+    const weightColours = scale("BrBG", weightRange);
+
+    const sources = maps.map((map, c) => {
+      const view = heatmap(map, colours, { size: "xs", role: "source", label: `${c}` });
+      view.onCell((r, col) => ctx.moveTo(r, col * count + c));
+      return view;
+    });
+    const strip = heatmap({ values, height, width: lineWidth }, colours, { size: "strip", role: "flattened",
+      label: strings.detail_flattened });
+    const weights = heatmap({ values: column, height, width: lineWidth }, weightColours, { size: "strip",
+      role: "weights", label: `${strings.detail_weights_into} ${classes[neuron]}` });
+    strip.onCell((r, col) => ctx.moveTo(r, col));
+    weights.onCell((r, col) => ctx.moveTo(r, col));
+
+    const caption = el("p", { class: "formula-caption" });
+    const value = number(0, colours, "patch");
+    const weight = number(0, weightColours, "kernel");
+    const product = number(0, null, "product");
+    const sum = number(total, null, "sum");
+    const logit = number(total + bias, null, "result");
+    const switchButton = el("button", { type: "button", class: "switch", "data-role": "detail-switch",
+                                        text: `${strings.detail_softmax} →` });
+    switchButton.addEventListener("click", () => ctx.switchTo("softmax"));
+
+    ctx.body.replaceChildren(el("div", { class: "flatten-view" },
+      el("section", { class: "flatten-sources", "aria-label": SOURCE },
+        el("p", { class: "section-label", text: `${SOURCE} (${height} × ${width} × ${count})` }),
+        el("div", { class: "source-grid" }, ...sources.map((s) => s.element))),
+      el("section", { class: "flatten-strips" }, strip.element, weights.element,
+        el("div", { class: "legends" }, legend(strings.detail_legend_maps, colours, -range / 2, range / 2),
+          legend(strings.detail_legend_weight, weightColours, -weightRange / 2, weightRange / 2))),
+      el("section", { class: "formula", "aria-live": "polite" }, caption,
+        el("div", { class: "formula-row" }, el("span", { class: "term" }, el("small", { text: strings.detail_value }), value),
+          el("span", { class: "op", text: "×" }),
+          el("span", { class: "term" }, el("small", { text: strings.detail_weight }), weight),
+          el("span", { class: "op", text: "=" }), product),
+        el("div", { class: "sum-lines" },
+          el("p", {}, el("span", { text: strings.detail_sum_products.replace("{n}", values.length.toLocaleString("en")) }), sum),
+          el("p", {}, el("span", { text: `+ ${strings.bias}` }), number(bias, null, "bias")),
+          el("p", { class: "result" }, el("span", { text: `= ${strings.logit} (${classes[neuron]})` }), logit)),
+        el("p", { class: "note", text: strings.detail_network_logit.replace("{value}", fmt(sample.logits[neuron])) }),
+        switchButton)));
+
+    function show(row, col) {
+      const k = row * lineWidth + col;
+      const source = math.unflatten(k, count, width);
+      sources.forEach((s, c) => s.window(c === source.channel ? source.row : null, source.col));
+      strip.window(row, col);
+      weights.window(row, col);
+      value.update(values[k]);
+      weight.update(column[k]);
+      product.update(products[k]);
+      caption.textContent = strings.detail_flat_source.replace("{k}", String(k))
+        .replace("{channel}", String(source.channel)).replace("{row}", String(source.row))
+        .replace("{col}", String(source.col));
+      ctx.setStatus(caption.textContent);
+    }
+
+    return { rows: height, cols: lineWidth, animate: true, show };
+  });
+
+  /** Text for exp(logit): four significant digits, without exponent notation for the usual sizes. */
+  function expText(v) {
+    return v >= 1000 ? v.toFixed(0) : v.toPrecision(4);
+  }
+
+  CNNX.detail.register("softmax", (ctx) => {
+    const { sample, neuron, strings, classes } = ctx;
+    const logits = sample.logits;
+    const { exps, total, probabilities } = math.softmax(logits);
+    const lo = Math.min(...logits);
+    const hi = Math.max(...logits);
+    // The original's logit colours: Oranges from 0.2 (lowest logit) to 1 (highest).
+    const tOf = (l) => 0.2 + (0.8 * (l - lo)) / (hi - lo || 1);
+    const orange = (l) => CNNX.page.palettes.Oranges[Math.round(tOf(l) * 255)];
+    const ink = (l) => (tOf(l) > 0.65 ? "#fff" : "#222");
+    const chip = (l, role) => el("span", { class: "number", "data-role": role, text: fmt(l),
+                                           style: `background: ${orange(l)}; color: ${ink(l)}` });
+
+    const rows = classes.map((name, i) => el("tr", { "data-class": String(i), class: i === neuron ? "chosen" : null },
+      el("th", { scope: "row", text: name }),
+      el("td", {}, chip(logits[i], "logit")),
+      el("td", { "data-role": "exp", text: expText(exps[i]) }),
+      el("td", {}, el("span", { "data-role": "probability", text: fmt(probabilities[i], 4) }),
+        el("span", { class: "bar", style: `width: ${(probabilities[i] * 100).toFixed(1)}%` }))));
+    const table = el("table", { class: "softmax-table" },
+      el("thead", {}, el("tr", {}, el("th", { text: strings.detail_class }), el("th", { text: strings.logit }),
+        el("th", { text: "exp(logit)" }), el("th", { text: strings.probability }))),
+      el("tbody", {}, ...rows));
+
+    const terms = classes.map((name, i) => el("span", { class: "term", "data-class": String(i), tabindex: "0",
+                                                          title: name },
+      el("small", { text: name }), el("span", { class: "exp" }, "exp(", chip(logits[i], null), ")")));
+    const formula = el("div", { class: "formula softmax-formula", "aria-live": "polite" },
+      el("p", { class: "formula-caption", text: `${strings.probability} (${classes[neuron]})` }),
+      el("div", { class: "fraction-row" },
+        el("span", { class: "fraction" },
+          el("span", { class: "numerator" }, `exp(`, chip(logits[neuron], null), `) = ${expText(exps[neuron])}`),
+          el("span", { class: "denominator" }, `Σ exp(${strings.logit}) = `,
+            el("span", { "data-role": "sum", text: expText(total) }))),
+        el("span", { class: "op", text: "=" }),
+        el("span", { class: "number result-number", "data-role": "result", text: fmt(probabilities[neuron], 4) })),
+      el("div", { class: "terms" }, el("span", { class: "op", text: `Σ exp(${strings.logit}) =` }),
+        ...terms.flatMap((t, i) => (i ? [el("span", { class: "op", text: "+" }), t] : [t]))));
+    const back = el("button", { type: "button", class: "switch", "data-role": "detail-switch",
+                                text: `← ${strings.detail_flatten}` });
+    back.addEventListener("click", () => ctx.switchTo("flatten"));
+    ctx.body.replaceChildren(el("div", { class: "softmax-view" }, table, el("div", {}, formula, back)));
+
+    // A term and its class's row light up together, whichever the reader points at.
+    for (const node of [...rows, ...terms]) {
+      node.addEventListener("pointerenter", () => ctx.moveTo(Number(node.dataset.class), 0));
+      node.addEventListener("focus", () => ctx.moveTo(Number(node.dataset.class), 0));
+    }
+
+    function show(row) {
+      for (const node of [...rows, ...terms]) node.classList.toggle("lit", Number(node.dataset.class) === row);
+      ctx.setStatus(`${classes[row]} · ${strings.logit} ${fmt(logits[row])} · exp ${expText(exps[row])} · ` +
+        `${strings.probability} ${fmt(probabilities[row], 4)}`);
+    }
+
+    return { rows: classes.length, cols: 1, animate: false, show, start: neuron };
+  });
+})();

@@ -1,0 +1,471 @@
+/* The detail views' shell: the dialog, its header and player, the sliding window, the URL hash.
+ *
+ * Selecting a neuron in the overview (app.js fires "cnnx:select") opens the view of that layer's
+ * kind in a modal <dialog> over the graph, so the overview behind it cannot be used meanwhile
+ * (its controls are disabled too). Each view (detail-conv.js, detail-activation.js,
+ * detail-dense.js) registers a factory here; the shell owns what they share: loading the current
+ * sample through CNNX.loadSample (the path every sample takes, whatever its origin), the window
+ * position (data-row / data-col on the dialog), play / pause / step / speed, arrow keys, Esc,
+ * the info button and the view's part of the URL hash (view, channel, row, col).
+ *
+ * This file runs before app.js so that it can read those hash parameters before app.js
+ * rewrites the hash; everything else waits for DOMContentLoaded, when app.js has run.
+ */
+(function () {
+  "use strict";
+  const CNNX = window.CNNX;
+  const page = CNNX.page;
+  const strings = page.strings;
+  const factories = {};
+  const SECTIONS = { conv: "article-convolution", relu: "article-relu", pool: "article-pooling",
+                     flatten: "article-flatten", softmax: "article-softmax" };
+  const TITLES = { conv: "detail_conv", relu: "detail_relu", pool: "detail_pool", flatten: "detail_flatten",
+                   softmax: "detail_softmax" };
+  const EXTRA_KEYS = ["view", "channel", "row", "col"];
+  const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+  /** The view's own hash parameters; a link's are kept until the view they describe opens. */
+  function readExtras(hash) {
+    const params = new URLSearchParams(hash.replace(/^#/, ""));
+    const extras = {};
+    for (const key of EXTRA_KEYS) if (params.has(key)) extras[key] = params.get(key);
+    return extras;
+  }
+  let linked = readExtras(location.hash);
+  let current = null; // the open view: { kind, selected, extras, row, col, view, token }
+  let openToken = 0;
+
+  /** app.js appends these to the hash it writes. */
+  CNNX.hashExtras = function () {
+    if (!current) return linked || {};
+    const extras = { ...current.extras };
+    if ((current.view && current.view.rows) || current.pending) {
+      extras.row = String(current.row);
+      extras.col = String(current.col);
+    }
+    return extras;
+  };
+
+  /** Write the view's parameters into the hash without an event or a history entry. */
+  function writeExtras() {
+    const params = new URLSearchParams(location.hash.replace(/^#/, ""));
+    for (const key of EXTRA_KEYS) params.delete(key);
+    for (const [key, value] of Object.entries(CNNX.hashExtras())) params.set(key, value);
+    const hash = "#" + params.toString();
+    if (location.hash !== hash) history.replaceState(history.state, "", hash);
+  }
+
+  /* ---- small DOM helpers the views share ---- */
+
+  /** el("div", {class: "x", "data-role": "y"}, child, "text", ...) */
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "text") node.textContent = value;
+      else node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children) if (child !== null && child !== undefined) node.append(child);
+    return node;
+  }
+
+  /** Fixed-point text: the precision every formula number is shown at (docs/data-format.md). */
+  const DIGITS = 3;
+  function fmt(v, digits = DIGITS) {
+    return CNNX.format(v, digits);
+  }
+
+  const packed = {};
+  function lookup(name) {
+    if (!packed[name]) {
+      packed[name] = Uint32Array.from(page.palettes[name], (hex) => {
+        const n = Number.parseInt(hex.slice(1), 16);
+        return ((255 << 24) | ((n & 0xff) << 16) | (n & 0xff00) | (n >> 16)) >>> 0; // RGBA bytes, little-endian
+      });
+    }
+    return packed[name];
+  }
+
+  function index(t) {
+    return Math.max(0, Math.min(255, Math.round(t * 255)));
+  }
+
+  /** A colour scale: value -> palette position, as the overview paints (docs/data-format.md). */
+  function scale(scheme, range) {
+    const position = scheme === "Greys" ? (v) => 1 - v : (v) => (v + range / 2) / range;
+    return {
+      scheme, range,
+      at: (v) => index(position(v)),
+      colour: (v) => page.palettes[scheme][index(position(v))],
+      /** Text that stays readable on colour(v): white on the dark ends, as the original. */
+      ink: (v) => (Math.abs(position(v) - 0.5) > 0.3 ? "#fff" : "#222"),
+    };
+  }
+
+  /** A heatmap of `map` ({values, height, width}) with a sliding window over it. */
+  function heatmap(map, colours, { label, size = "m", role } = {}) {
+    const canvas = el("canvas", { width: map.width, height: map.height, "aria-hidden": "true" });
+    const context = canvas.getContext("2d");
+    const image = context.createImageData(map.width, map.height);
+    const pixels = new Uint32Array(image.data.buffer);
+    const table = lookup(colours.scheme);
+    for (let i = 0; i < map.values.length; i++) pixels[i] = table[colours.at(map.values[i])];
+    context.putImageData(image, 0, 0);
+    const box = el("span", { class: "window", hidden: true });
+    const frame = el("div", { class: `heatmap size-${size}`, "data-map": role || null }, canvas, box);
+    const figure = el("figure", { class: "map-figure" }, label ? el("figcaption", { text: label }) : null, frame);
+    return {
+      element: figure, frame,
+      /** Outline rows r..r+h-1, columns c..c+w-1 (null hides the window). */
+      window(r, c, h = 1, w = 1) {
+        box.hidden = r === null;
+        if (r === null) return;
+        box.style.left = (100 * c) / map.width + "%";
+        box.style.top = (100 * r) / map.height + "%";
+        box.style.width = (100 * w) / map.width + "%";
+        box.style.height = (100 * h) / map.height + "%";
+      },
+      /** Call back with the cell under the pointer: (row, col). */
+      onCell(callback) {
+        const handle = (event) => {
+          const rect = canvas.getBoundingClientRect();
+          const col = Math.floor(((event.clientX - rect.left) / rect.width) * map.width);
+          const row = Math.floor(((event.clientY - rect.top) / rect.height) * map.height);
+          if (row >= 0 && col >= 0 && row < map.height && col < map.width) callback(row, col);
+        };
+        frame.addEventListener("pointermove", handle);
+        frame.addEventListener("pointerdown", handle);
+      },
+    };
+  }
+
+  /** Numbers in a grid (`cols` wide), each cell tinted with its colour; `role` is the test hook. */
+  function matrix(values, cols, colours, role) {
+    const node = el("div", { class: "matrix", "data-role": role, style: `--cols: ${cols}` });
+    node.update = (next, tint = colours, mark = -1) => {
+      node.replaceChildren(...next.map((v, i) => {
+        const cell = el("span", { class: i === mark ? "cell marked" : "cell", text: fmt(v) });
+        if (tint) {
+          cell.style.background = tint.colour(v);
+          cell.style.color = tint.ink(v);
+        }
+        return cell;
+      }));
+      node.style.setProperty("--cols", String(cols));
+    };
+    node.update(values);
+    return node;
+  }
+
+  /** A single number, tinted. */
+  function number(value, colours, role) {
+    const node = el("span", { class: "number", "data-role": role });
+    node.update = (v, tint = colours) => {
+      node.textContent = fmt(v);
+      if (tint) {
+        node.style.background = tint.colour(v);
+        node.style.color = tint.ink(v);
+      }
+    };
+    node.update(value);
+    return node;
+  }
+
+  /** A colour bar from lo to hi with three labels. */
+  function legend(label, colours, lo, hi, digits = 2) {
+    const stops = [];
+    for (let k = 0; k <= 16; k++) stops.push(colours.colour(lo + ((hi - lo) * k) / 16));
+    return el("div", { class: "detail-legend" },
+      el("span", { class: "legend-label", text: label }),
+      el("span", { class: "legend-bar", style: `background: linear-gradient(to right, ${stops.join(", ")})` }),
+      el("span", { class: "legend-ticks" }, el("span", { text: fmt(lo, digits) }),
+        el("span", { text: fmt((lo + hi) / 2, digits) }), el("span", { text: fmt(hi, digits) })));
+  }
+
+  /** JavaScript's Math.round(x * 1000) / 1000, as the ranges in the data are rounded. */
+  function round3(x) {
+    return Math.floor(x * 1000 + 0.5) / 1000;
+  }
+
+  /** The range R shared by every red-blue map in a view: the layers' own ranges in the current
+   * scale mode, widened if a map computed in the view (an intermediate result) reaches further. */
+  function sharedRange(sample, mode, layers, maxAbs) {
+    const ranges = layers.filter((name) => name !== "input").map((name) => sample.ranges[mode][name]);
+    return Math.max(...ranges, 2 * (0.1 + round3(maxAbs)));
+  }
+
+  CNNX.detail = {
+    register(kind, factory) {
+      factories[kind] = factory;
+    },
+    el, fmt, scale, heatmap, matrix, number, legend, sharedRange, DIGITS,
+  };
+
+  /* ---- the shell ---- */
+
+  function start() {
+    const app = CNNX.app;
+    const dialog = document.querySelector("[data-role=detail]");
+    const overview = document.querySelector("[data-role=overview]");
+    const body = dialog.querySelector("[data-role=detail-body]");
+    const title = dialog.querySelector("[data-role=detail-title]");
+    const subtitle = dialog.querySelector("[data-role=detail-subtitle]");
+    const hint = dialog.querySelector("[data-role=detail-hint]");
+    const status = dialog.querySelector("[data-role=detail-status]");
+    const player = dialog.querySelector("[data-role=detail-player]");
+    const playButton = dialog.querySelector("[data-role=detail-play]");
+    const stepButton = dialog.querySelector("[data-role=detail-step]");
+    const speed = dialog.querySelector("[data-role=detail-speed]");
+    let timer = 0;
+    let disabled = [];
+
+    function kindOf(selected, view) {
+      if (!selected) return null;
+      const column = page.columns.find((c) => c.name === selected.layer);
+      if (!column || column.kind === "input") return null;
+      if (column.kind === "dense") return view === "softmax" ? "softmax" : "flatten";
+      return column.kind;
+    }
+
+    function place() {
+      // Over the graph on a large screen (the controls stay visible, disabled); the whole screen on a small one.
+      const top = Math.round(overview.getBoundingClientRect().top);
+      const fits = window.innerWidth >= 760 && window.innerHeight - top >= 560;
+      dialog.style.setProperty("--detail-top", (fits ? Math.max(0, top) : 0) + "px");
+    }
+
+    function setControlsDisabled(on) {
+      if (on) {
+        disabled = [...document.querySelectorAll(".controls button, .controls select, .controls input")]
+          .filter((control) => !control.disabled);
+        for (const control of disabled) control.disabled = true;
+      } else {
+        for (const control of disabled) control.disabled = false;
+        disabled = [];
+      }
+    }
+
+    function playing() {
+      return timer !== 0;
+    }
+
+    function setPlaying(on) {
+      clearInterval(timer);
+      timer = 0;
+      if (on && current && current.view && current.view.animate) {
+        timer = setInterval(() => advance(), Number(speed.value));
+      }
+      const label = playing() ? strings.pause : strings.play;
+      playButton.setAttribute("aria-label", label);
+      playButton.title = label;
+      playButton.dataset.state = playing() ? "playing" : "paused";
+      dialog.dataset.playing = String(playing());
+    }
+
+    function advance() {
+      const { view } = current;
+      let { row, col } = current;
+      col += 1;
+      if (col >= view.cols) {
+        col = 0;
+        row = (row + 1) % view.rows;
+      }
+      moveTo(row, col);
+    }
+
+    /** Put the window at (row, col), clamped; pause when the reader moved it. */
+    function moveTo(row, col, { pause = false } = {}) {
+      if (!current) return;
+      const { view } = current;
+      if (!view) {
+        Object.assign(current, { row, col, pending: true }); // applied once the view is drawn
+        return;
+      }
+      if (!view.rows) return;
+      if (pause) setPlaying(false);
+      current.row = Math.max(0, Math.min(view.rows - 1, row));
+      current.col = Math.max(0, Math.min(view.cols - 1, col));
+      dialog.dataset.row = String(current.row);
+      dialog.dataset.col = String(current.col);
+      view.show(current.row, current.col);
+      writeExtras();
+    }
+
+    function setStatus(text) {
+      status.textContent = text || "";
+    }
+
+    /** Open (or redraw) the view for the app's current selection; close when it has none.
+     * A link's view parameters (`linked`) apply to the view it opened with. */
+    function render() {
+      const state = app.state;
+      const selected = state.selected;
+      const keep = current && sameSelection(current.selected, selected);
+      const extras = linked ? pick(linked, ["channel", "view"]) : keep ? current.extras : {};
+      const kind = kindOf(selected, extras.view);
+      if (!kind) return close();
+      let position = keep && current.kind === kind && (current.view || current.pending)
+        ? { row: current.row, col: current.col } : null;
+      if (linked && linked.row !== undefined) position = { row: Number(linked.row) || 0, col: Number(linked.col) || 0 };
+      linked = null;
+      if (kind === "softmax") extras.view = "softmax";
+      else delete extras.view;
+      const token = ++openToken;
+      // A known position (from a link, or kept across a redraw) is pending until the view exists.
+      current = { kind, selected, extras, row: position ? position.row : 0, col: position ? position.col : 0,
+                  pending: Boolean(position), view: null, token, drawn: state.sample + "|" + state.scale };
+      setPlaying(false);
+      if (!dialog.open) {
+        place();
+        dialog.showModal();
+        setControlsDisabled(true);
+      }
+      delete dialog.dataset.view;
+      delete dialog.dataset.row;
+      delete dialog.dataset.col;
+      title.textContent = strings[TITLES[kind]];
+      subtitle.textContent = selected.layer === "output"
+        ? page.classes[selected.neuron] : `${selected.layer} · ${strings.neuron} ${selected.neuron}`;
+      hint.textContent = strings[`detail_hint_${kind}`];
+      setStatus("");
+      body.replaceChildren();
+      writeExtras();
+      Promise.all([CNNX.loadNetwork(), CNNX.loadSample(state.sample)]).then(([network, sample]) => {
+        if (token !== openToken) return;
+        const view = factories[kind]({
+          body, sample, network, mode: state.scale, layer: selected.layer, neuron: selected.neuron,
+          strings, classes: page.classes, extras: current.extras,
+          moveTo: (row, col) => moveTo(row, col, { pause: true }),
+          setStatus,
+          /** The view changed one of its hash parameters (e.g. the channel in the formula). */
+          setExtras(next) {
+            Object.assign(current.extras, next);
+            writeExtras();
+          },
+          /** Switch between the flatten and softmax views of the same class. */
+          switchTo(next) {
+            current.extras.view = next;
+            render();
+            dialog.querySelector("[data-role=detail-switch]")?.focus();
+          },
+        });
+        current.view = view;
+        dialog.dataset.view = kind;
+        player.hidden = !view.animate;
+        const pending = current.pending;
+        current.pending = false;
+        if (view.rows) {
+          if (pending) moveTo(current.row, current.col);
+          else moveTo(view.start || 0, 0);
+          setPlaying(view.animate && !pending && !reducedMotion); // a link or a redraw keeps its window still
+        }
+      }).catch((error) => {
+        console.error(error);
+        setStatus(String(error.message || error));
+      });
+      return undefined;
+    }
+
+    function pick(object, keys) {
+      return Object.fromEntries(keys.filter((k) => k in object).map((k) => [k, object[k]]));
+    }
+
+    function sameSelection(a, b) {
+      return a && b && a.layer === b.layer && a.neuron === b.neuron;
+    }
+
+    function close() {
+      openToken++;
+      setPlaying(false);
+      current = null;
+      linked = null;
+      if (dialog.open) {
+        dialog.close();
+        setControlsDisabled(false);
+      }
+      delete dialog.dataset.view;
+      delete dialog.dataset.row;
+      delete dialog.dataset.col;
+      body.replaceChildren();
+      writeExtras(); // drop view parameters a link gave for a neuron without a view
+    }
+
+    /** Close through the app, so the selection and the hash follow. */
+    function dismiss() {
+      app.select(null);
+    }
+
+    document.addEventListener("cnnx:select", () => {
+      // Fired from a click in the overview (the hash holds no view parameters then) or while app.js
+      // applies a new hash, before rewriting it: either way location.hash holds the wanted view.
+      linked = readExtras(location.hash);
+      render();
+    });
+    window.addEventListener("hashchange", (event) => {
+      // app.js handled the hash first (it registered earlier) and may have rewritten it since:
+      // the view's parameters are read from the URL the reader went to.
+      const state = app.state;
+      if (!state.selected) return close();
+      const extras = readExtras(new URL(event.newURL).hash);
+      const same = current && sameSelection(current.selected, state.selected) &&
+        current.drawn === state.sample + "|" + state.scale &&
+        (extras.view === "softmax") === (current.kind === "softmax") &&
+        (extras.channel || "0") === (current.extras.channel || "0");
+      if (!same) {
+        linked = extras;
+        return render();
+      }
+      if (extras.row !== undefined && (Number(extras.row) !== current.row || Number(extras.col) !== current.col)) {
+        moveTo(Number(extras.row), Number(extras.col), { pause: true });
+      }
+      return undefined;
+    });
+
+    dialog.addEventListener("cancel", (event) => {
+      event.preventDefault(); // Esc: close through the app
+      dismiss();
+    });
+    dialog.querySelector("[data-role=detail-close]").addEventListener("click", dismiss);
+    dialog.querySelector("[data-role=detail-info]").addEventListener("click", () => {
+      const section = current && SECTIONS[current.kind];
+      dismiss();
+      const target = section && document.getElementById(section);
+      if (target) {
+        target.scrollIntoView({ block: "start" });
+        if (target.tabIndex < 0) target.tabIndex = -1;
+        target.focus({ preventScroll: true });
+      }
+    });
+    dialog.addEventListener("click", (event) => {
+      // A click on the dimmed page around the dialog (its backdrop) closes it, as empty space does in the overview.
+      if (event.target !== dialog) return;
+      const rect = dialog.getBoundingClientRect();
+      const inside = event.clientX >= rect.left && event.clientX <= rect.right &&
+        event.clientY >= rect.top && event.clientY <= rect.bottom;
+      if (!inside) dismiss();
+    });
+    playButton.addEventListener("click", () => setPlaying(!playing()));
+    stepButton.addEventListener("click", () => {
+      setPlaying(false);
+      advance();
+    });
+    speed.addEventListener("change", () => {
+      if (playing()) setPlaying(true);
+    });
+    dialog.addEventListener("keydown", (event) => {
+      const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+      const move = moves[event.key];
+      if (!move || !current || !current.view || !current.view.rows) return;
+      if (event.target.closest("select, input, textarea")) return; // they use the arrows themselves
+      event.preventDefault();
+      moveTo(current.row + move[0], current.col + move[1], { pause: true });
+    });
+    window.addEventListener("resize", () => {
+      if (dialog.open) place();
+    });
+
+    render();
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();
