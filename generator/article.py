@@ -82,9 +82,20 @@ def _fence(renderer, tokens: list[Token], idx: int, options, env) -> str:
     return f"<pre><code{language}>{html.escape(token.content)}</code></pre>\n"
 
 
+def _aligned_cell(self, tokens, idx, options, env) -> str:
+    """Table cells say their alignment with a class: the page's CSP refuses markdown-it's style attributes."""
+    token = tokens[idx]
+    align = str(token.attrs.pop("style", "")).removeprefix("text-align:")
+    if align:
+        token.attrSet("class", f"align-{align}")
+    return self.renderToken(tokens, idx, options, env)
+
+
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table")
+    md.add_render_rule("th_open", _aligned_cell)
+    md.add_render_rule("td_open", _aligned_cell)
     md.use(attrs_block_plugin, allowed=("id", "class"))  # anchors only: no style, no handlers
     md.use(dollarmath_plugin, renderer=_math, allow_space=True, double_inline=True)
     md.add_render_rule("fence", _fence)

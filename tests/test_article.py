@@ -75,3 +75,12 @@ def test_heading_without_anchor_is_an_error_with_line(tmp_path):
     source.write_text("{#x}\n## One\n\ntext\n\n## Two\n", encoding="utf-8")
     with pytest.raises(InputError, match="line 6: heading 'Two' has no"):
         render_article(source)
+
+
+def test_table_alignment_is_a_class_not_a_style_attribute(tmp_path):
+    """The page's CSP refuses style attributes, so aligned columns must not rely on one."""
+    source = tmp_path / "en.md"
+    source.write_text("{#t}\n# T\n\n| a | b |\n|---|---:|\n| x | 1 |\n", encoding="utf-8")
+    html = render_article(source).html
+    assert "style=" not in html
+    assert '<th class="align-right">b</th>' in html and '<td class="align-right">1</td>' in html

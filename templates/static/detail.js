@@ -63,6 +63,7 @@
     for (const [key, value] of Object.entries(attrs || {})) {
       if (value === null || value === undefined || value === false) continue;
       if (key === "text") node.textContent = value;
+      else if (key === "style") node.style.cssText = value; // CSSOM: the CSP refuses style attributes
       else node.setAttribute(key, value === true ? "" : value);
     }
     for (const child of children) if (child !== null && child !== undefined) node.append(child);
