@@ -249,7 +249,7 @@ def test_animation_advances_and_pauses(open_page):
     page = open_page().page
     page.click('[data-layer="conv_1_1"][data-neuron="1"]')
     wait_view(page, "conv")
-    page.wait_for_function("document.querySelector('[data-role=detail]').dataset.col >= '3'")
+    page.wait_for_function("() => Number(document.querySelector('[data-role=detail]').dataset.col) >= 3")
     assert page.get_attribute(DETAIL, "data-playing") == "true"
     page.click("[data-role=detail-play]")
     assert page.get_attribute(DETAIL, "data-playing") == "false"
@@ -259,7 +259,7 @@ def test_animation_advances_and_pauses(open_page):
     page.click("[data-role=detail-step]")
     assert position(page) == (paused[0], paused[1] + 1)
     page.click("[data-role=detail-play]")
-    page.wait_for_function(f"document.querySelector('[data-role=detail]').dataset.col !== '{paused[1] + 1}'")
+    page.wait_for_function(f"() => document.querySelector('[data-role=detail]').dataset.col !== '{paused[1] + 1}'")
 
 
 def _hover_cell(page, selector: str, row: int, col: int, height: int, width: int) -> None:
@@ -340,7 +340,7 @@ def test_info_button_jumps_to_the_article(open_page):
     wait_view(page, "pool")
     page.click("[data-role=detail-info]")
     page.wait_for_selector(f"{DETAIL}:not([open])", state="attached")
-    page.wait_for_function("Math.abs(document.getElementById('article-pooling').getBoundingClientRect().top) < 5")
+    page.wait_for_function("() => Math.abs(document.getElementById('article-pooling').getBoundingClientRect().top) < 5")
 
 
 def test_one_colour_range_for_every_map_of_a_view(open_page, truth, site):
