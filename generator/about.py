@@ -184,12 +184,15 @@ def training_chart(history: History, strings: dict[str, str]) -> alt.VConcatChar
 def confusion_chart(history: History, class_names: tuple[str, ...], strings: dict[str, str]) -> alt.LayerChart:
     """The validation confusion matrix as a heatmap with the count in every non-empty cell."""
     names = list(class_names)
-    rows = [{"true": names[t], "predicted": names[p], "count": int(history.confusion[t, p])}
+    rows = [{"true": names[t], "predicted": names[p], "t": t, "p": p, "count": int(history.confusion[t, p])}
             for t in range(len(names)) for p in range(len(names))]
     top = int(history.confusion.max())
+    # Class order by index, not `sort=names`: Vega-Lite writes an explicit sort list into an expression,
+    # and some characters a class name may hold (U+2028, say) are not legal there.
     base = alt.Chart(alt.Data(values=rows)).encode(
-        x=alt.X("predicted:N", sort=names, title=strings["chart_predicted"], axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("true:N", sort=names, title=strings["chart_true"]),
+        x=alt.X("predicted:N", sort=alt.EncodingSortField("p", op="min"), title=strings["chart_predicted"],
+                axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("true:N", sort=alt.EncodingSortField("t", op="min"), title=strings["chart_true"]),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.Color("count:Q", title=strings["chart_count"],

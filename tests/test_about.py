@@ -130,3 +130,16 @@ def test_a_distilled_model_says_how_many_networks_taught_it(tmp_path, raw):
     (tmp_path / "w" / "history.json").write_text(json.dumps(doc))
     plain = about.facts(about.load_history(tmp_path / "w"), load_model(DEFAULT_WEIGHTS).class_names, STRINGS)
     assert plain["teacher_note"] == ""
+
+
+def test_any_class_names_chart_in_class_order(history):
+    """Names with characters that are illegal inside Vega expressions still chart, in the model's order."""
+    names = ("<!-- x --> ]]> \u2028 end", "a\u2029b", "${x} `y`", "'q' \"d\"", "\\back\\slash", "{{ 7*7 }}",
+             "</script>", "z", "y", "x")
+    spec = about.chart_specs(history, names, STRINGS)["confusion"]
+    values = next(d["values"] for d in spec["data"] if d.get("values"))
+    shown = sorted({(row["p"], row["predicted"]) for row in values})
+    assert [name for _, name in shown] == list(names)
+    scales = {scale["name"]: scale for scale in spec["scales"]}
+    assert scales["x"]["domain"]["sort"] == {"op": "min", "field": "p"}  # axis order = the model's class order
+    assert scales["y"]["domain"]["sort"] == {"op": "min", "field": "t"}
