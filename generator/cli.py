@@ -14,7 +14,7 @@ DEFAULT_CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 
 class _Group(click.Group):
-    """Turns InputError into one line and exit status 2, anything else into exit status 1."""
+    """Turns InputError into one line and exit status 2, Ctrl-C into 130, anything else into exit status 1."""
 
     def invoke(self, ctx: click.Context):
         from .errors import InputError
@@ -23,7 +23,10 @@ class _Group(click.Group):
         except InputError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+        except (KeyboardInterrupt, click.Abort):  # Ctrl-C: the conventional 128 + SIGINT, no traceback
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as exc:
             if ctx.params.get("debug"):
