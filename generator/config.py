@@ -39,7 +39,7 @@ UI_STRINGS += ("detail_conv", "detail_relu", "detail_pool", "detail_flatten", "d
                 "detail_products", "detail_per_channel", "detail_result", "detail_window", "detail_legend_input",
                 "detail_legend_maps", "detail_legend_kernel", "detail_legend_weight", "detail_flattened",
                 "detail_weights_into", "detail_value", "detail_weight", "detail_sum_products", "detail_network_logit",
-                "detail_flat_source", "detail_class")
+                "detail_flat_source", "detail_class", "detail_title")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 

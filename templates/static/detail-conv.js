@@ -110,11 +110,11 @@
       legend(strings.detail_legend_kernel, kernelColours, -kernelRange / 2, kernelRange / 2));
 
     ctx.body.replaceChildren(el("div", { class: "conv-view" },
-      el("section", { class: "conv-channels", "aria-label": strings.detail_channels },
+      el("div", { class: "conv-channels", role: "group", "aria-label": strings.detail_channels },
         el("div", { class: "channel-head" }, el("span", { text: `${strings.detail_input} (${previous.name})` }),
           el("span", { text: strings.detail_kernel }), el("span", { text: strings.detail_intermediate })),
         ...cards.map((c) => c.card)),
-      el("section", { class: "conv-sum" },
+      el("div", { class: "conv-sum" },
         el("div", { class: "conv-output" }, result.element, legends),
         el("div", { class: "formula", "aria-live": "polite" }, caption, step1, step2))));
 

@@ -10,7 +10,7 @@
   "use strict";
   const CNNX = window.CNNX;
   const math = CNNX.detailMath;
-  const { el, fmt, scale, heatmap, number, legend, sharedRange } = CNNX.detail;
+  const { el, fmt, scale, inkOn, heatmap, number, legend, sharedRange } = CNNX.detail;
   const SOURCE = "max_pool_2";
 
   CNNX.detail.register("flatten", (ctx) => {
@@ -56,13 +56,13 @@
     switchButton.addEventListener("click", () => ctx.switchTo("softmax"));
 
     ctx.body.replaceChildren(el("div", { class: "flatten-view" },
-      el("section", { class: "flatten-sources", "aria-label": SOURCE },
+      el("div", { class: "flatten-sources", role: "group", "aria-label": SOURCE },
         el("p", { class: "section-label", text: `${SOURCE} (${height} × ${width} × ${count})` }),
         el("div", { class: "source-grid" }, ...sources.map((s) => s.element))),
-      el("section", { class: "flatten-strips" }, strip.element, weights.element,
+      el("div", { class: "flatten-strips" }, strip.element, weights.element,
         el("div", { class: "legends" }, legend(strings.detail_legend_maps, colours, -range / 2, range / 2),
           legend(strings.detail_legend_weight, weightColours, -weightRange / 2, weightRange / 2))),
-      el("section", { class: "formula", "aria-live": "polite" }, caption,
+      el("div", { class: "formula", "aria-live": "polite" }, caption,
         el("div", { class: "formula-row" }, el("span", { class: "term" }, el("small", { text: strings.detail_value }), value),
           el("span", { class: "op", text: "×" }),
           el("span", { class: "term" }, el("small", { text: strings.detail_weight }), weight),
@@ -106,7 +106,7 @@
     // The original's logit colours: Oranges from 0.2 (lowest logit) to 1 (highest).
     const tOf = (l) => 0.2 + (0.8 * (l - lo)) / (hi - lo || 1);
     const orange = (l) => CNNX.page.palettes.Oranges[Math.round(tOf(l) * 255)];
-    const ink = (l) => (tOf(l) > 0.65 ? "#fff" : "#222");
+    const ink = (l) => inkOn(orange(l));
     const chip = (l, role) => el("span", { class: "number", "data-role": role, text: fmt(l),
                                            style: `background: ${orange(l)}; color: ${ink(l)}` });
 

@@ -91,6 +91,16 @@
     return Math.max(0, Math.min(255, Math.round(t * 255)));
   }
 
+  /** The text colour for a number on `hex`: white or black, whichever contrasts more. One of the two always
+   * clears WCAG AA's 4.5:1 (the worst case, a background of relative luminance ~0.18, gives ~4.6 with black);
+   * a fixed threshold on the palette position does not, as the palettes' lightness is not linear in it. */
+  function inkOn(hex) {
+    const n = Number.parseInt(hex.slice(1), 16);
+    const linear = (c) => (c / 255 <= 0.04045 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+    const l = 0.2126 * linear(n >> 16) + 0.7152 * linear((n >> 8) & 0xff) + 0.0722 * linear(n & 0xff);
+    return 1.05 / (l + 0.05) > (l + 0.05) / 0.05 ? "#fff" : "#000";
+  }
+
   /** A colour scale: value -> palette position, as the overview paints (docs/data-format.md). */
   function scale(scheme, range) {
     const position = scheme === "Greys" ? (v) => 1 - v : (v) => (v + range / 2) / range;
@@ -98,8 +108,8 @@
       scheme, range,
       at: (v) => index(position(v)),
       colour: (v) => page.palettes[scheme][index(position(v))],
-      /** Text that stays readable on colour(v): white on the dark ends, as the original. */
-      ink: (v) => (Math.abs(position(v) - 0.5) > 0.3 ? "#fff" : "#222"),
+      /** Text that stays readable on colour(v): white on the dark colours, black on the light ones. */
+      ink: (v) => inkOn(page.palettes[scheme][index(position(v))]),
     };
   }
 
@@ -199,7 +209,7 @@
     register(kind, factory) {
       factories[kind] = factory;
     },
-    el, fmt, scale, heatmap, matrix, number, legend, sharedRange, DIGITS,
+    el, fmt, scale, inkOn, heatmap, matrix, number, legend, sharedRange, DIGITS,
   };
 
   /* ---- the shell ---- */

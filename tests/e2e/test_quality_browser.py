@@ -2,7 +2,10 @@
 computed from the rendered page, no failed request with the network blocked, no CSP violation.
 
 Generic on purpose: the gates walk whatever controls and text the page holds after its scripts ran
-(the article's explorer mounted, a neuron selected), so views added later are checked as well.
+(the article's explorer mounted, a neuron selected), so views added later are checked as well. The
+detail views are found the way a keyboard user finds them (Enter on the first neuron of every layer,
+then each view's switch to the views it links to) and every gate runs again inside each of them:
+while a modal dialog is open, only what it holds can be reached, so only that is checked.
 """
 
 from __future__ import annotations
@@ -23,28 +26,40 @@ CONTROLS = ("a[href], button, input:not([type=hidden]), select, textarea, summar
             "[role=menuitem], [role=option], [role=spinbutton], [role=combobox]")
 
 MARK_CONTROLS = """(selector) => {
+  const modal = document.querySelector("dialog:modal");
   const visible = (el) => {
     if (el.closest("[inert]") || el.disabled) return false;
+    if (modal && !modal.contains(el)) return false;  // behind an open modal dialog: out of everyone's reach
+
     const style = getComputedStyle(el);
     return el.getClientRects().length > 0 && style.visibility === "visible";
   };
+  for (const el of document.querySelectorAll("[data-gate]")) delete el.dataset.gate;
   const controls = [...document.querySelectorAll(selector)].filter(visible);
   controls.forEach((el, i) => { el.dataset.gate = String(i); });
+  // Focusable things that are no widget (tabindex, no role): focusing them is what they are for.
+  const native = "a[href], button, input, select, textarea, summary, [contenteditable=true], [role]";
+  const focusTargets = controls.flatMap((el, i) => (el.matches(native) ? [] : [i]));
   const describe = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+    (el.tagName === "INPUT" ? `[type=${el.type}]` : "") +
     (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "") +
     (el.getAttribute("aria-label") ? `[${el.getAttribute("aria-label")}]` : "") +
     (el.textContent.trim() ? ` "${el.textContent.trim().slice(0, 30)}"` : "");
   // Things that look clickable (a pointer cursor) but are no control and sit in none: mouse-only.
+  // A <label> passes its clicks to its control, which is checked itself (it must be among the controls).
   const mouseOnly = [...document.querySelectorAll("body *")].filter((el) =>
     visible(el) && getComputedStyle(el).cursor === "pointer" && !el.closest(selector) &&
-    !(el.parentElement && getComputedStyle(el.parentElement).cursor === "pointer"));
-  return { controls: controls.map(describe), mouseOnly: mouseOnly.map(describe) };
+    !(el.parentElement && getComputedStyle(el.parentElement).cursor === "pointer") &&
+    !(el instanceof HTMLLabelElement && controls.includes(el.control)));
+  return { controls: controls.map(describe), mouseOnly: mouseOnly.map(describe), focusTargets };
 }"""
 
 ACTIVE = """() => {
   const el = document.activeElement;
   if (!el || !el.dataset.gate) return null;
-  const r = el.getBoundingClientRect();
+  let r = el.getBoundingClientRect();
+  // A visually hidden native input (the upload's file input) shows its focus on its label.
+  if ((r.width < 4 || r.height < 4) && el.labels && el.labels.length) r = el.labels[0].getBoundingClientRect();
   return { id: Number(el.dataset.gate), x: r.x, y: r.y, width: r.width, height: r.height,
            vw: innerWidth, vh: innerHeight };
 }"""
@@ -76,7 +91,11 @@ def _shot(page, clip: dict) -> np.ndarray:
 
 
 def _prepare(page) -> None:
-    """Bring every lazily mounted view onto the page: the explorer, the charts, a selected neuron."""
+    """Bring every lazily mounted view onto the page: the explorer, the charts, a selected neuron.
+
+    The selected neuron is an input channel: it highlights its edges and fills the chip as any neuron
+    does, and opens no detail view, so the page itself stays in reach (the views: `_views`, `_open`).
+    """
     page.evaluate("""async () => {
       for (let y = 0; y < document.body.scrollHeight; y += innerHeight / 2) {
         scrollTo(0, y);
@@ -85,18 +104,96 @@ def _prepare(page) -> None:
       scrollTo(0, 0);
     }""")
     page.wait_for_selector(".explorer-ready", state="attached", timeout=10_000)
-    page.click("[data-layer=conv_1_1][data-neuron='0']")
+    page.click("[data-layer=input][data-neuron='0']")
+    assert not _is_open(page), "an input channel opened a detail view: _prepare must leave the page in reach"
     page.evaluate("document.activeElement.blur()")
 
 
-@pytest.mark.parametrize("origin", ["http"])
-def test_every_control_is_reachable_by_tab_with_a_visible_focus_ring(open_page):
-    page = open_page().page
-    _prepare(page)
+# ---- The detail views: a modal <dialog>, opened from a neuron of the overview. ----
+
+DIALOG = "[data-role=detail]"
+SHOWN = """(old) => {
+  const d = document.querySelector("[data-role=detail]");
+  return d.open && !!d.dataset.view && d.dataset.view !== old && d.dataset.row !== undefined;
+}"""
+
+
+def _is_open(page) -> bool:
+    return page.evaluate("() => document.querySelector('[data-role=detail]').open")
+
+
+def _view(page) -> str | None:
+    return page.evaluate("() => { const d = document.querySelector('[data-role=detail]');"
+                         " return d.open ? d.dataset.view || null : null; }")
+
+
+def _pause(page) -> None:
+    """Stop the window's animation, so that it neither counts as a control's effect nor moves the pixels."""
+    still = page.evaluate("""() => {
+      const d = document.querySelector("[data-role=detail]");
+      if (d.dataset.playing === "true") d.querySelector("[data-role=detail-play]").click();
+      return d.dataset.playing !== "true";
+    }""")
+    assert still, "the view's play button does not pause it"
+
+
+def _close(page) -> None:
+    """Esc, as a keyboard user leaves a view."""
+    page.keyboard.press("Escape")
+    page.wait_for_function(f"() => !document.querySelector('{DIALOG}').open", timeout=5_000)
+
+
+def _open(page, layer: str, switches: int = 0) -> str | None:
+    """Open the view of `layer`'s first neuron from the keyboard (focus it, Enter), then press the view's
+    switch `switches` times; the kind of view shown, paused. None if the neuron has no view (a second
+    Enter then gives back the selection it toggled)."""
+    if _is_open(page):
+        _close(page)
+    page.focus(f"[data-layer='{layer}'][data-neuron='0']")
+    page.keyboard.press("Enter")
+    if not _is_open(page):
+        page.keyboard.press("Enter")  # no view for this layer: Enter again deselects the neuron
+        return None
+    page.wait_for_function(SHOWN, arg=None, timeout=10_000, polling=50)
+    for _ in range(switches):
+        kind = _view(page)
+        page.focus(f"{DIALOG} [data-role=detail-switch]")
+        page.keyboard.press("Enter")
+        page.wait_for_function(SHOWN, arg=kind, timeout=10_000, polling=50)
+    _pause(page)
+    return _view(page)
+
+
+def _views(page) -> dict[str, tuple[str, int]]:
+    """Every kind of detail view the page offers -> how to open it (`_open`'s layer and switches)."""
+    layers = page.evaluate("""() => [...new Set([...document.querySelectorAll("[data-layer][data-neuron]")]
+        .map((el) => el.dataset.layer))]""")
+    found: dict[str, tuple[str, int]] = {}
+    for layer in layers:
+        kind = _open(page, layer)
+        switches = 0
+        while kind is not None and kind not in found:
+            found[kind] = (layer, switches)
+            if not page.query_selector(f"{DIALOG} [data-role=detail-switch]"):
+                break
+            switches += 1
+            kind = _open(page, layer, switches)
+        if _is_open(page):
+            _close(page)
+    # The gates below must not pass by finding nothing: these views exist today.
+    assert {"conv", "relu", "pool", "flatten", "softmax"} <= set(found), found
+    return found
+
+
+# ---- Keyboard access ----
+
+def _tab_problems(page, where: str, minimum: int) -> list[str]:
+    """Tab through the controls in reach; what is mouse-only, never reached, or focused without a visible ring."""
     found = page.evaluate(MARK_CONTROLS, CONTROLS)
     controls = found["controls"]
-    assert found["mouseOnly"] == [], "clickable but not reachable by keyboard"
-    assert len(controls) > 20
+    problems = [f"{where}: clickable but not reachable by keyboard: {d}" for d in found["mouseOnly"]]
+    if len(controls) < minimum:
+        problems.append(f"{where}: only {len(controls)} controls found, expected at least {minimum}")
 
     reached: dict[int, float] = {}
     checked_kinds: dict[str, int] = {}
@@ -128,37 +225,60 @@ def test_every_control_is_reachable_by_tab_with_a_visible_focus_ring(open_page):
                    int(box["x"] + box["width"]) - left, int(box["y"] + box["height"]) - top)
         reached[box["id"]] = _ring_fraction(focused, blurred, element)
 
-    missing = [controls[i] for i in range(len(controls)) if i not in reached]
-    assert missing == [], "not reachable with Tab"
-    faint = {controls[i]: round(f, 2) for i, f in reached.items() if f < 0.6}
-    assert faint == {}, "no visible focus ring (share of the outline that changes on focus)"
+    problems += [f"{where}: not reachable with Tab: {controls[i]}" for i in range(len(controls)) if i not in reached]
+    problems += [f"{where}: no visible focus ring ({round(f, 2)} of the outline changes on focus): {controls[i]}"
+                 for i, f in reached.items() if f < 0.6]
+    return problems
 
 
-OPERATE = """async (id) => {
+@pytest.mark.parametrize("origin", ["http"])
+def test_every_control_is_reachable_by_tab_with_a_visible_focus_ring(open_page):
+    page = open_page().page
+    _prepare(page)
+    problems = _tab_problems(page, "page", minimum=20)
+    for kind, how in _views(page).items():
+        _open(page, *how)
+        page.evaluate("document.activeElement.blur()")
+        problems += _tab_problems(page, f"{kind} view", minimum=3)  # at least close, info and one of its own
+        _close(page)
+    assert problems == []
+
+
+OPERATE = """async ([id, key]) => {
+  const byFocus = key === "focus";
+  // Space and the arrows scroll the page by themselves, whatever has the focus: a scroll is no effect of theirs.
+  const scrolls = key === "Enter" || byFocus;
   const el = document.querySelector(`[data-gate='${id}']`);
-  el.focus();
+  if (byFocus) el.blur(); else el.focus();
   const changed = [];
   const observer = new MutationObserver((records) => changed.push(...records));
-  observer.observe(document.body, { subtree: true, attributes: true, childList: true, characterData: true });
+  // Under an open modal dialog only the dialog counts: the page behind it (an animated explorer) is out of reach.
+  const root = document.querySelector("dialog:modal") || document.body;
+  observer.observe(root, { subtree: true, attributes: true, childList: true, characterData: true });
   // Ambient changes (an animation) must not count: learn which nodes change on their own first.
   await new Promise((r) => setTimeout(r, 40));
   const ambient = new Set(changed.map((r) => r.target));
   changed.length = 0;
   const before = { x: scrollX, y: scrollY, hash: location.hash, active: document.activeElement,
                    value: "value" in el ? el.value : null };
-  window.__gateState = { before, changed, ambient, observer, el };
+  window.__gateState = { before, changed, ambient, observer, el, byFocus, scrolls };
 }"""
 
 EFFECT = """() => {
-  const { before, changed, ambient, observer, el } = window.__gateState;
+  const { before, changed, ambient, observer, el, byFocus, scrolls } = window.__gateState;
   observer.disconnect();
   const own = changed.filter((r) => !ambient.has(r.target) && r.attributeName !== "data-gate");
-  return own.length > 0 || scrollX !== before.x || scrollY !== before.y || location.hash !== before.hash ||
-    document.activeElement !== before.active || ("value" in el && el.value !== before.value);
+  const scrolled = scrolls && (scrollX !== before.x || scrollY !== before.y);
+  return own.length > 0 || scrolled || location.hash !== before.hash ||
+    (!byFocus && document.activeElement !== before.active) || ("value" in el && el.value !== before.value);
 }"""
 
 
-def _key_for(description: str) -> list[str]:
+def _key_for(description: str, focus_target: bool) -> list[str]:
+    if focus_target:
+        return ["focus"]  # a focus stop, no widget: reaching it must show something (the Tab gate reaches it)
+    if description.startswith("input[type=file]"):
+        return ["Space", "Enter"]  # they open the browser's file chooser (see _press)
     tag = description.split(".")[0].split("[")[0].split("#")[0].split(" ")[0]
     if tag == "select":
         return ["ArrowDown", "ArrowUp"]
@@ -167,33 +287,85 @@ def _key_for(description: str) -> list[str]:
     return ["Enter", "Space"]
 
 
+def _press(page, index: int, key: str, chooser: bool = False) -> bool:
+    """Press `key` on the marked control `index` (or focus it, for "focus"); whether the page reacted.
+    With `chooser` (a file input), the reaction is the browser's file chooser opening; it is dismissed."""
+    page.evaluate(OPERATE, [index, key])
+    if chooser:
+        try:
+            with page.expect_file_chooser(timeout=2_000):
+                page.keyboard.press(key)
+            return True
+        except Exception:
+            return False
+    if key == "focus":
+        page.focus(f"[data-gate='{index}']")
+    else:
+        page.keyboard.press(key)
+    try:
+        page.wait_for_function(EFFECT, timeout=600, polling=50)
+        return True
+    except Exception:
+        return False
+
+
+def _inert_controls(page, found: dict, skip: set[int], restore) -> list[str]:
+    """The controls that no key moves. `restore()` brings back the state they were marked in (a control
+    may close a view or open one). A control that did nothing is tried once more after all the others:
+    a toggle that is already on (the chosen channel) works once another has been chosen."""
+    controls, targets = found["controls"], set(found["focusTargets"])
+    pending = [i for i in range(len(controls)) if i not in skip]
+    for _ in range(2):
+        inert = []
+        for index in pending:
+            restore()
+            chooser = controls[index].startswith("input[type=file]")
+            if not any(_press(page, index, key, chooser) for key in _key_for(controls[index], index in targets)):
+                inert.append(index)
+        pending = inert
+    return [controls[i] for i in pending]
+
+
 @pytest.mark.parametrize("origin", ["http"])
 def test_every_control_does_something_from_the_keyboard(open_page):
     watched = open_page()
     page = watched.page
     _prepare(page)
-    controls = page.evaluate(MARK_CONTROLS, CONTROLS)["controls"]
+    found = page.evaluate(MARK_CONTROLS, CONTROLS)
     leaving = page.evaluate("""() => [...document.querySelectorAll("a[href][data-gate]")]
         .filter((a) => !a.getAttribute("href").startsWith("#")).map((a) => Number(a.dataset.gate))""")
-    inert = []
-    for index, description in enumerate(controls):
-        if index in leaving:
-            continue  # links to other pages and sites: checked below and by the link gate
-        worked = False
-        for key in _key_for(description):
-            page.evaluate(OPERATE, index)
-            page.keyboard.press(key)
-            try:
-                page.wait_for_function(EFFECT, timeout=600, polling=50)
-                worked = True
-            except Exception:
-                worked = False
-            if worked:
-                break
-        if not worked:
-            inert.append(description)
-    assert inert == [], "pressing Enter, Space or the arrow keys did nothing"
 
+    def back_to_the_page() -> None:  # a neuron's Enter opens its view: Esc returns to the page
+        if _is_open(page):
+            _close(page)
+
+    inert = [f"page: {d}" for d in _inert_controls(page, found, set(leaving), back_to_the_page)]
+    unclosed = []
+    for kind, how in _views(page).items():
+        _open(page, *how)
+        in_view = page.evaluate(MARK_CONTROLS, CONTROLS)
+
+        def back_to_the_view(kind=kind, how=how) -> None:
+            if _view(page) != kind:
+                _open(page, *how)
+                page.evaluate(MARK_CONTROLS, CONTROLS)  # the view was rebuilt: mark its controls again
+            _pause(page)
+
+        inert += [f"{kind} view: {d}" for d in _inert_controls(page, in_view, set(), back_to_the_view)]
+        # What the pointer does over a view's maps and rows (move the window), the arrow keys do.
+        back_to_the_view()
+        if not _press(page, 0, "ArrowDown"):
+            inert.append(f"{kind} view: the arrow keys (the pointer's moves over its maps)")
+        # Esc leaves the view and gives the focus back to the neuron it was opened from.
+        back_to_the_view()
+        _close(page)
+        if not page.evaluate("(layer) => document.activeElement.matches(`[data-layer='${layer}'][data-neuron='0']`)",
+                             how[0]):
+            unclosed.append(kind)
+    assert inert == [], "pressing Enter, Space or the arrow keys (or focusing it) did nothing"
+    assert unclosed == [], "Esc did not return the focus to the neuron the view was opened from"
+
+    page.evaluate(MARK_CONTROLS, CONTROLS)
     internal = page.evaluate("""() => [...document.querySelectorAll("a[href][data-gate]")]
         .filter((a) => !/^(#|[a-z]+:)/i.test(a.getAttribute("href"))).map((a) => Number(a.dataset.gate))""")
     for index in internal[:1]:  # one link to another page of the site, followed with Enter
@@ -238,6 +410,25 @@ CONTRAST = """() => {
     for (let e = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
     return o;
   }
+  /** SVG text lies on the shapes drawn before it in its <svg> (a chart's cells), not on its ancestors:
+   * the colour of the last filled shape before it whose box holds the text's centre; null if none. */
+  function shapeUnder(el) {
+    const svg = el.ownerSVGElement;
+    if (!svg) return null;
+    const r = el.getBoundingClientRect();
+    const [x, y] = [r.left + r.width / 2, r.top + r.height / 2];
+    let found = null;
+    for (const shape of svg.querySelectorAll("rect, path, circle, ellipse, polygon")) {
+      if (!(shape.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)) break;  // drawn after the text
+      const s = getComputedStyle(shape);
+      const fill = parse(s.fill);
+      const b = shape.getBoundingClientRect();
+      if (!fill || s.visibility !== "visible" || x < b.left || x > b.right || y < b.top || y > b.bottom) continue;
+      fill[3] *= Number(s.fillOpacity) * opacity(shape);
+      found = fill;
+    }
+    return found;
+  }
   const failures = [];
   const seen = new Set();
   function check(el, text) {
@@ -249,7 +440,9 @@ CONTRAST = """() => {
     const colour = parse(svg ? s.fill : s.color);
     if (!colour) return;
     colour[3] *= (svg ? Number(s.fillOpacity) : 1) * opacity(el);
-    const bg = backdrop(svg ? el.ownerSVGElement || el : el);
+    let bg = backdrop(svg ? el.ownerSVGElement || el : el);
+    const under = svg && bg ? shapeUnder(el) : null;
+    if (under) bg = over(under, bg);
     const size = parseFloat(s.fontSize);
     const large = size >= 24 || (size >= 18.66 && Number(s.fontWeight) >= 700);
     const need = large ? 3 : 4.5;
@@ -264,14 +457,16 @@ CONTRAST = """() => {
                       ratio: Math.round(value * 100) / 100, need });
     }
   }
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  // Under an open modal dialog the page is dimmed and out of use: the dialog is what is read then.
+  const root = document.querySelector("dialog:modal") || document.body;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const text = node.textContent.trim();
     const el = node.parentElement;
     if (!text || !el || el.closest("script, style, noscript, option, template")) continue;
     check(el, text);
   }
-  for (const el of document.querySelectorAll("select, input:not([type=hidden]):not([type=range])")) {
+  for (const el of root.querySelectorAll("select, input:not([type=hidden]):not([type=range])")) {
     if (el.value) check(el, el.value);
   }
   return failures;
@@ -287,6 +482,8 @@ def test_text_contrast_meets_wcag_aa(open_page, path):
     failures = page.evaluate(CONTRAST)
     page.hover("[data-layer=conv_1_2][data-neuron='3']")  # the hover chip and highlighted edges
     failures += page.evaluate(CONTRAST)
+    _show_upload_error(page)
+    failures += page.evaluate(CONTRAST)
     # The other state of every toggle button, and the explorer with padding cells.
     page.evaluate("""() => {
       for (const b of document.querySelectorAll("button[aria-pressed]:not([data-sample])")) b.click();
@@ -295,7 +492,31 @@ def test_text_contrast_meets_wcag_aa(open_page, path):
     }""")
     page.wait_for_timeout(300)
     failures += page.evaluate(CONTRAST)
+    # Every detail view: its first window, then a few steps on (other numbers, other colours behind them).
+    for kind, how in _views(page).items():
+        _open(page, *how)
+        failures += [{"view": kind, **f} for f in page.evaluate(CONTRAST)]
+        for key in ["ArrowDown", "ArrowRight"] * 4:
+            page.keyboard.press(key)
+        failures += [{"view": kind, **f} for f in page.evaluate(CONTRAST)]
+        _close(page)
     assert failures == []
+
+
+def _show_upload_error(page) -> None:
+    """Give the upload a file that is no image: its error line appears (and stays until the next upload)."""
+    page.set_input_files("input[type=file][data-role=upload]",
+                         files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"not a picture"}])
+    page.wait_for_selector("[data-role=upload-error]:not([hidden])", timeout=10_000)
+
+
+def _upload_image(page, path) -> None:
+    """Upload a real image (noise, so that every layer has something to show) and wait until it is drawn."""
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (80, 96, 3), dtype=np.uint8)).save(path)
+    page.set_input_files("input[type=file][data-role=upload]", str(path))
+    page.wait_for_function("() => /^own-/.test(document.querySelector('[data-role=overview]').dataset.drawn || '')",
+                           timeout=15_000)
 
 
 EXERCISE = """async () => {
@@ -306,6 +527,15 @@ EXERCISE = """async () => {
     select.value = option.value; select.dispatchEvent(new Event("change", { bubbles: true })); await wait(60);
   }
   for (const el of [...document.querySelectorAll("[data-neuron]")].slice(0, 3)) { el.click(); await wait(60); }
+  // Every layer's detail view (and the views they switch to), opened and closed.
+  const layers = new Set([...document.querySelectorAll("[data-layer][data-neuron]")].map((el) => el.dataset.layer));
+  for (const layer of layers) {
+    document.querySelector(`[data-layer="${layer}"][data-neuron="0"]`).click(); await wait(150);
+    const change = document.querySelector("dialog[open] [data-role=detail-switch]");
+    if (change) { change.click(); await wait(150); }
+    const close = document.querySelector("dialog[open] [data-role=detail-close]");
+    if (close) { close.click(); await wait(40); }
+  }
   for (let y = 0; y < document.body.scrollHeight; y += innerHeight / 2) { scrollTo(0, y); await wait(40); }
   for (const el of document.querySelectorAll(".explorer input[type=range]")) {
     el.value = el.max; el.dispatchEvent(new Event("input", { bubbles: true })); await wait(40);
@@ -347,9 +577,19 @@ def test_the_site_works_with_the_network_blocked(browser, site, origin):
 
 
 @pytest.mark.parametrize("origin", ["http"])
-def test_the_page_stays_valid_html5_after_its_scripts_ran(open_page):
-    """The DOM the scripts built (overview drawn, charts, explorer) checked by the same validator."""
+def test_the_page_stays_valid_html5_after_its_scripts_ran(open_page, tmp_path):
+    """The DOM the scripts built (overview drawn, charts, explorer, an uploaded image and the upload's
+    error line, each detail view open) checked by the same validator."""
     page = open_page().page
     _prepare(page)
-    html = page.evaluate("'<!DOCTYPE html>\\n' + document.documentElement.outerHTML")
-    assert validate(["-"], stdin=html) == []
+    _upload_image(page, tmp_path / "noise.png")
+    _show_upload_error(page)
+    doms = {"page": page.evaluate("'<!DOCTYPE html>\\n' + document.documentElement.outerHTML")}
+    for kind, how in _views(page).items():
+        _open(page, *how)
+        doms[f"{kind}-view"] = page.evaluate("'<!DOCTYPE html>\\n' + document.documentElement.outerHTML")
+    paths = []
+    for name, html in doms.items():
+        paths.append(tmp_path / f"{name}.html")
+        paths[-1].write_text(html, encoding="utf-8")
+    assert validate([str(path) for path in paths]) == []
