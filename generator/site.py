@@ -28,12 +28,14 @@ from .precompute import MAP_LAYERS, SCALE_MODES, blocks
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = TEMPLATES / "static"
 MARKER_TEXT = "Written by `cnn-explainer build`. The next build replaces this whole folder.\n"
-# Classic scripts, run in this order after parsing (file:// refuses ES module scripts).
-# The detail views come before app.js: detail.js reads its URL-hash parameters before app.js rewrites the hash.
-DETAIL_SCRIPTS = ("detail-math.js", "detail.js", "detail-conv.js", "detail-activation.js", "detail-dense.js")
-SCRIPTS = ("vega.js", "palette.js", "layout.js", "charts.js", "overview.js", *DETAIL_SCRIPTS, "app.js", "explorer.js",
-           "article.js")
-SCRIPTS += ("preprocess.js", "tinyvgg.js", "upload.js")  # the reader's own image (issue 6)
+# Classic scripts, run in this order after parsing (file:// refuses ES module scripts). The detail views
+# come before app.js: detail.js reads its URL-hash parameters before app.js rewrites the hash.
+SCRIPTS = (
+    "vega.js", "palette.js", "layout.js", "charts.js", "overview.js",
+    "detail-math.js", "detail.js", "detail-conv.js", "detail-activation.js", "detail-dense.js",
+    "app.js", "explorer.js", "article.js",
+    "preprocess.js", "tinyvgg.js", "upload.js",  # the reader's own image
+)
 INLINED = ("data.js",)  # included in the page itself by the template, not written to assets/
 SHORT_NAMES = {"input": "input", "conv": "conv", "relu": "relu", "pool": "max_pool", "dense": "output"}
 
