@@ -143,17 +143,25 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             pictures = [load_rgb(sample.path) for sample in config.samples]
             images = np.stack([to_array(p) for p in pictures])
             articles = {}
-            article_charts: dict[str, dict] = {}  # language -> the "About the model" charts
+            shown = {}  # language -> the class names as that page shows them
             for lang in config.languages:
                 source = options.content / f"{lang}.md"
                 if not source.is_file():
                     raise InputError(source, f"no such file (languages lists {lang!r})")
                 words = config.translations.get(lang, {})
-                shown = tuple(words.get(name, name) for name in model.class_names)
-                facts = about.facts(history, shown, config.strings[lang]) if history else None
+                shown[lang] = tuple(words.get(name, name) for name in model.class_names)
+                facts = about.facts(history, shown[lang], config.strings[lang]) if history else None
                 articles[lang] = render_article(source, facts)
-                if history:
-                    article_charts[lang] = about.chart_specs(history, shown, config.strings[lang])
+
+        def about_charts() -> dict[str, dict]:
+            """Language -> the "About the model" charts (Altair -> Vega takes ~0.2 s a chart: cached)."""
+            return {lang: about.chart_specs(history, shown[lang], config.strings[lang])
+                    for lang in config.languages} if history else {}
+
+        article_charts, reused = cache.get("about charts", digest(
+            history.source.read_bytes() if history else b"", shown, config.strings), about_charts)
+        if reused:
+            report("about-the-model charts reused (inputs unchanged)", 0.0)
 
         # Bundling the Vega runtime needs nothing from the model, so it overlaps the model stages
         # (started only now, so that a bad input fails at once instead of after the bundling).

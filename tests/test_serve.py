@@ -36,6 +36,7 @@ def test_an_article_edit_rebuilds_the_pages_but_not_the_model(tmp_path):
     source.write_text(source.read_text(encoding="utf-8").replace("A *classifier*", "A *sorter*", 1), encoding="utf-8")
     second = _build(options, cache)
     assert not any(stage.startswith("forward pass") for stage in second), second
+    assert any(stage.startswith("about-the-model charts reused") for stage in second), second
     assert "A <em>sorter</em>" in (options.out / "index.html").read_text(encoding="utf-8")
     data_after = {p.relative_to(options.out): p.read_bytes() for p in (options.out / "data").rglob("*.js")}
     assert data_after == data_before
