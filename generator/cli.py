@@ -90,7 +90,7 @@ def predict(weights: Path, classes: Path | None, as_json: bool, top: int, images
               help="Folder for model.json, the shard, history.json and MODEL_CARD.md.")
 @click.option("--teacher", "teachers", multiple=True, type=click.Path(path_type=Path),
               help="A trained model (model.json or its folder) to distil from; repeat for an ensemble. "
-                   "The targets then mix the true label with the teachers' mean prediction.")
+                   "Each image's target is then the teachers' mean prediction instead of its label.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, teachers: tuple[Path, ...],
           quiet: bool) -> None:
@@ -139,6 +139,7 @@ def build(content: Path, weights: Path, classes: Path | None, images: tuple[Path
 @click.option("--content", default=DEFAULT_CONTENT, show_default="content/", type=click.Path(path_type=Path),
               help="Folder with site.toml, the article (<lang>.md) and the sample images.")
 @weights_option
+@classes_option
 @click.option("--images", multiple=True, type=click.Path(path_type=Path),
               help="Image files or folders for the gallery instead of site.toml's samples (watched too).")
 @click.option("--out", default=Path("build"), show_default=True, type=click.Path(path_type=Path),
@@ -147,13 +148,14 @@ def build(content: Path, weights: Path, classes: Path | None, images: tuple[Path
               help="Port on 127.0.0.1; 0 picks a free one.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in the default web browser.")
 @click.argument("more_images", nargs=-1, type=click.Path(path_type=Path), metavar="[IMAGES]...")
-def serve(content: Path, weights: Path, images: tuple[Path, ...], out: Path, port: int, open_browser: bool,
-          more_images: tuple[Path, ...]) -> None:
+def serve(content: Path, weights: Path, classes: Path | None, images: tuple[Path, ...], out: Path, port: int,
+          open_browser: bool, more_images: tuple[Path, ...]) -> None:
     """Build, serve on 127.0.0.1, rebuild what changed and reload the open page; Ctrl-C stops."""
     from .build import BuildOptions
     from .serve import ServeOptions
     from .serve import serve as run_server
 
-    options = BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images))
+    options = BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images),
+                           classes=classes)
     run_server(ServeOptions(build=options, port=port, open_browser=open_browser),
                log=lambda line: click.echo(line, err=True))

@@ -171,7 +171,8 @@ class _Handler(SimpleHTTPRequestHandler):
 def watched_paths(options: BuildOptions, images: Iterable[Path]) -> list[Path]:
     """Everything a build reads: content, templates, weights and the sample images wherever they are."""
     weights = options.weights if options.weights.is_dir() else options.weights.parent
-    return [options.content, TEMPLATES, weights, *options.images, *images]
+    classes = [options.classes] if options.classes else []
+    return [options.content, TEMPLATES, weights, *classes, *options.images, *images]
 
 
 def snapshot(paths: Iterable[Path]) -> Snapshot:

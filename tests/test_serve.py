@@ -56,9 +56,11 @@ def test_the_watch_covers_every_input_and_skips_editor_droppings(tmp_path):
     (content / "en.md~").write_text("x")
     outside = tmp_path / "elsewhere.png"
     outside.write_bytes(b"png")
-    options = BuildOptions(content=content, weights=WEIGHTS / "model.json", out=tmp_path / "build")
+    classes = tmp_path / "classes.txt"
+    classes.write_text("x")
+    options = BuildOptions(content=content, weights=WEIGHTS / "model.json", out=tmp_path / "build", classes=classes)
     seen = snapshot(watched_paths(options, [outside]))
-    assert content / "en.md" in seen and outside in seen and WEIGHTS / "model.json" in seen
+    assert content / "en.md" in seen and outside in seen and WEIGHTS / "model.json" in seen and classes in seen
     assert any(path.parent.name == "templates" for path in seen)
     assert content / ".en.md.swp" not in seen and content / "en.md~" not in seen
 
