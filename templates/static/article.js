@@ -49,11 +49,19 @@
     for (const type of ["mouseenter", "focus", "mousedown", "click"]) link.addEventListener(type, sync);
   });
 
+  // Charts are drawn when they scroll near, so that parsing and rendering them never delays the
+  // overview above the fold (the About-the-model charts alone hold hundreds of points).
+  const charts = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      charts.unobserve(entry.target);
+      const spec = page.charts[entry.target.dataset.chart];
+      new window.vega.View(window.vega.parse(spec), { renderer: "svg", container: entry.target, hover: false })
+        .runAsync().catch((error) => console.error(error));
+    }
+  }, { rootMargin: "400px" });
   for (const figure of document.querySelectorAll("figure[data-chart]")) {
-    const spec = page.charts[figure.dataset.chart];
-    if (!spec) continue;
-    new window.vega.View(window.vega.parse(spec), { renderer: "svg", container: figure, hover: false })
-      .runAsync().catch((error) => console.error(error));
+    if (page.charts[figure.dataset.chart]) charts.observe(figure);
   }
 
   const explorer = document.querySelector("[data-role=explorer]");

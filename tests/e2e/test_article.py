@@ -44,8 +44,31 @@ def test_every_section_has_its_heading_and_formulas_render(open_page, path):
     assert lang == ("zh" if path else "en")
 
 
+SCROLL_THROUGH = """async () => {
+  for (let y = 0; y < document.body.scrollHeight; y += innerHeight / 2) {
+    scrollTo(0, y);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+}"""
+CHARTS_DRAWN = "() => [...document.querySelectorAll('figure[data-chart]')].every((f) => f.querySelector('svg text'))"
+
+
+@pytest.mark.parametrize("path", ["", "zh/index.html"], ids=["en", "zh"])
+def test_charts_are_drawn_when_the_reader_scrolls_to_them(open_page, path):
+    page = open_page(path=path).page
+    names = page.eval_on_selector_all("figure[data-chart]", "els => els.map(e => e.dataset.chart)")
+    assert {"training", "confusion"} <= set(names)
+    page.evaluate(SCROLL_THROUGH)
+    page.wait_for_function(CHARTS_DRAWN, timeout=10_000)
+    labels = page.eval_on_selector_all("figure[data-chart=confusion] svg text", "els => els.map(e => e.textContent)")
+    assert set(load_config(CONTENT).translations.get("zh", {}).get(n, n) if path else n
+               for n in ("bell pepper", "sports car")) <= set(labels)
+
+
 def test_chinese_page_has_no_english_interface_left(open_page):
     page = open_page(path="zh/index.html").page
+    page.evaluate(SCROLL_THROUGH)  # charts are drawn when scrolled near: their words count too
+    page.wait_for_function(CHARTS_DRAWN, timeout=10_000)
     strings = load_config(CONTENT).strings
     zh_text = page.inner_text("body")
     for key, english in strings["en"].items():

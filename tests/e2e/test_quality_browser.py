@@ -104,6 +104,8 @@ def _prepare(page) -> None:
       scrollTo(0, 0);
     }""")
     page.wait_for_selector(".explorer-ready", state="attached", timeout=10_000)
+    page.wait_for_function("() => [...document.querySelectorAll('figure[data-chart]')]"
+                           ".every((f) => f.querySelector('svg'))", timeout=10_000)  # drawn when scrolled near
     page.click("[data-layer=input][data-neuron='0']")
     assert not _is_open(page), "an input channel opened a detail view: _prepare must leave the page in reach"
     page.evaluate("document.activeElement.blur()")
