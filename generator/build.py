@@ -140,7 +140,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             check_target(options.out, [*inputs, options.classes] if options.classes else inputs)
             model = load_model(options.weights, options.classes)
             history = about.load_history(options.weights)
-            pictures = [load_rgb(sample.path) for sample in config.samples]
+            pictures = [s.picture if s.picture is not None else load_rgb(s.path) for s in config.samples]
             images = np.stack([to_array(p) for p in pictures])
             articles = {}
             shown = {}  # language -> the class names as that page shows them

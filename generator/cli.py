@@ -47,6 +47,11 @@ weights_option = click.option(
     help="A TF.js layers model: model.json or the folder holding it.")
 
 
+content_option = click.option(
+    "--content", default=DEFAULT_CONTENT, show_default="content/", type=click.Path(path_type=Path),
+    help="Folder with site.toml, the article (<lang>.md) and the sample images.")
+
+
 classes_option = click.option(
     "--classes", type=click.Path(path_type=Path), default=None, metavar="FILE",
     help="Class names instead of the model's own: a UTF-8 text file, one name per line in the model's "
@@ -106,8 +111,7 @@ def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, teacher
 
 
 @main.command()
-@click.option("--content", default=DEFAULT_CONTENT, show_default="content/", type=click.Path(path_type=Path),
-              help="Folder with site.toml, the article (<lang>.md) and the sample images.")
+@content_option
 @weights_option
 @classes_option
 @click.option("--images", multiple=True, type=click.Path(path_type=Path),
@@ -136,8 +140,7 @@ def build(content: Path, weights: Path, classes: Path | None, images: tuple[Path
 
 
 @main.command()
-@click.option("--content", default=DEFAULT_CONTENT, show_default="content/", type=click.Path(path_type=Path),
-              help="Folder with site.toml, the article (<lang>.md) and the sample images.")
+@content_option
 @weights_option
 @classes_option
 @click.option("--images", multiple=True, type=click.Path(path_type=Path),

@@ -10,9 +10,11 @@ import re
 import sys
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from .errors import InputError
 from .images import IMAGE_SUFFIXES, load_rgb
@@ -24,14 +26,14 @@ UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_un
               "selected", "bias", "hint", "noscript", "language_name", "tagline", "article", "back_to_network",
               "input_size", "padding", "kernel_size", "stride", "dilation", "play", "pause", "explorer_input",
               "explorer_padded", "explorer_kernel", "explorer_dilated", "explorer_output", "stride_invalid",
-              "kernel_too_wide")
-# The reader's own image and the "About the model" section (issue 6).
-UI_STRINGS += ("upload", "upload_error", "upload_too_large", "upload_pasted", "chart_epoch", "chart_accuracy",
+              "kernel_too_wide",
+              # the reader's own image and the "About the model" section
+              "upload", "upload_error", "upload_too_large", "upload_pasted", "chart_epoch", "chart_accuracy",
                "chart_loss", "chart_split", "split_train", "split_holdout", "split_val", "chart_true",
                "chart_predicted", "chart_count", "table_class", "table_right", "table_wrong", "table_accuracy",
-               "model_teachers")
-# The detail views' strings (detail*.js).
-UI_STRINGS += ("detail_conv", "detail_relu", "detail_pool", "detail_flatten", "detail_softmax", "detail_info",
+               "model_teachers",
+               # the detail views (detail*.js)
+               "detail_conv", "detail_relu", "detail_pool", "detail_flatten", "detail_softmax", "detail_info",
                 "detail_close", "detail_step", "detail_speed", "detail_speed_slow", "detail_speed_normal",
                 "detail_speed_fast", "detail_hint_conv", "detail_hint_relu", "detail_hint_pool", "detail_hint_flatten",
                 "detail_hint_softmax", "detail_input", "detail_output", "detail_kernel", "detail_channels",
@@ -50,6 +52,8 @@ class SampleSource:
     id: str
     title: str
     path: Path
+    # decoded already when `--images` checked the file, so the build does not decode it twice
+    picture: Image.Image | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -154,23 +158,22 @@ def _warn_on_stderr(line: str) -> None:
     print(f"warning: {line}", file=sys.stderr)
 
 
-def usable_images(files: list[Path], warn: Callable[[str], None] | None = None) -> list[Path]:
-    """The `--images` files that load; each other one is named in a one-line warning and skipped.
+def usable_images(files: list[Path], warn: Callable[[str], None] | None = None) -> list[tuple[Path, Image.Image]]:
+    """The `--images` files that load, each with its decoded picture; every other one is named in a one-line
+    warning and skipped.
 
     Policy: a folder of someone's photos often holds one broken or unsupported file (a partial
     download, a renamed document); the gallery of the rest is still what they asked for, and the
     warning names the file and the problem. A build with no usable image fails (exit 2): with one
     file, with that file's own error. Missing paths and site.toml's curated samples still stop the build.
     """
-    good: list[Path] = []
+    good: list[tuple[Path, Image.Image]] = []  # (file, its decoded picture), in the order given
     problems: list[InputError] = []
     for file in files:
         try:
-            load_rgb(file)
+            good.append((file, load_rgb(file)))
         except InputError as exc:
             problems.append(exc)
-            continue
-        good.append(file)
     if not good and len(problems) == 1:
         raise problems[0]
     for problem in problems:
@@ -193,15 +196,15 @@ def samples_from_paths(paths: list[Path], warn: Callable[[str], None] | None = N
             files.append(path)
         else:
             raise InputError(path, "no such image file or folder")
-    files = usable_images(files, warn)
+    pictures = usable_images(files, warn)
     samples, seen = [], set()
-    for file in files:
+    for file, picture in pictures:
         base = sample_id = slug(file.stem)
         counter = 2
         while sample_id in seen:  # two files with the same stem get -2, -3, ...
             sample_id, counter = f"{base}-{counter}", counter + 1
         seen.add(sample_id)
-        samples.append(SampleSource(sample_id, file.stem.replace("_", " "), file))
+        samples.append(SampleSource(sample_id, file.stem.replace("_", " "), file, picture))
     return samples
 
 
