@@ -93,6 +93,22 @@ def test_language_switch_keeps_the_state(open_page):
     assert page.get_attribute("[data-sample=koala]", "aria-pressed") == "true"
 
 
+@pytest.mark.parametrize("origin", ["http"])
+@pytest.mark.parametrize("path", ["", "zh/index.html"], ids=["en", "zh"])
+@pytest.mark.parametrize("width", [390, 700, 1280])
+def test_language_switch_is_on_screen(open_page, path, width):
+    """The header must leave room for the switch on a phone: a long tagline once pushed it out of sight."""
+    page = open_page(path=path, width=width, height=844).page
+    box = page.locator("[data-role=language]").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    on_top = page.evaluate("""() => {
+      const link = document.querySelector("[data-role=language]");
+      const r = link.getBoundingClientRect();
+      return link.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+    }""")
+    assert on_top, "the language switch is covered or clipped"
+
+
 def test_layer_label_leads_to_its_section(open_page):
     page = open_page().page
     hash_before = page.evaluate("location.hash")
