@@ -65,9 +65,37 @@
 
   CNNX.loadData = load;
 
+  /* The reader's own image is kept for this tab only (sessionStorage; it never leaves the browser), so that a
+   * reload, or the language switch, shows it again. upload.js saves it and supplies `compute`, which runs the
+   * network on the saved pixels; the deferred scripts that define it have all run by DOMContentLoaded. */
+  const ownKey = "cnnx-own-image " + new URL(page.root || "./", location.href).href;
+  const scriptsRan = new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
+  CNNX.ownImage = {
+    saved: null, // {id, title, rgb: Uint8Array of 64 x 64 x 3 bytes} found at load
+    compute: null, // (saved) => Promise<sample>, from upload.js
+    save(record) {
+      try {
+        sessionStorage.setItem(ownKey, JSON.stringify(record));
+      } catch (error) {
+        // storage off or full: the image just won't come back after a reload
+      }
+    },
+  };
+  try {
+    const record = JSON.parse(sessionStorage.getItem(ownKey));
+    if (record && /^own-\d+$/.test(record.id) && typeof record.title === "string" &&
+        typeof record.rgb === "string" && bytes(record.rgb).length === 64 * 64 * 3) {
+      CNNX.ownImage.saved = { id: record.id, title: record.title, rgb: bytes(record.rgb) };
+      page.samples.push({ id: record.id, title: record.title });
+    }
+  } catch (error) {
+    // no storage, or a record that is not ours: nothing to restore
+  }
+
   CNNX.loadSample = function (id) {
     if (!decoded.has(id)) {
-      const sample = load("samples/" + id).then((doc) => {
+      const own = CNNX.ownImage.saved;
+      const sample = own && own.id === id ? scriptsRan.then(() => CNNX.ownImage.compute(own)) : load("samples/" + id).then((doc) => {
         if (doc.version !== 1) throw new Error("sample " + id + " has data version " + doc.version + ", expected 1");
         return decodeSample(doc);
       });

@@ -5,6 +5,7 @@
  * view draws it exactly as a built-in one: it gets a thumbnail in the gallery and the URL
  * hash selects it (app.js applies the hash). A file the browser cannot read leaves the
  * current image in place and says so. Nothing leaves the page: no URL loading, no network.
+ * The image's 64x64 pixels are kept for this tab (data.js CNNX.ownImage), so a reload shows it again.
  */
 (function () {
   "use strict";
@@ -79,14 +80,27 @@
       return;
     }
     if (mine !== token) return; // a later image won
-    const pixels = Float32Array.from(prepared.rgb, (b) => Math.fround(b / 255));
-    const outputs = CNNX.tinyvgg.forward(network, pixels);
     const id = "own-" + ++count;
-    const sample = CNNX.tinyvgg.sampleFrom(id, name, prepared.rgb, outputs, page.columns);
+    const sample = classify(network, id, name, prepared.rgb);
     CNNX.registerSample(sample, current && current.thumb.dataset.sample);
     thumbnail(id, name, prepared.rgb);
     showError("");
+    CNNX.ownImage.save({ id, title: name, rgb: btoa(String.fromCharCode.apply(null, prepared.rgb)) });
     select(id);
+  }
+
+  /** 64x64x3 bytes -> a sample with every layer's maps, as loadSample gives for a built-in one. */
+  function classify(network, id, title, rgb) {
+    const pixels = Float32Array.from(rgb, (b) => Math.fround(b / 255));
+    return CNNX.tinyvgg.sampleFrom(id, title, rgb, CNNX.tinyvgg.forward(network, pixels), page.columns);
+  }
+
+  // The image this tab had before a reload: back in its slot; its maps are computed when it is drawn.
+  const saved = CNNX.ownImage.saved;
+  CNNX.ownImage.compute = (own) => CNNX.loadNetwork().then((network) => classify(network, own.id, own.title, own.rgb));
+  if (saved) {
+    count = Number(saved.id.slice("own-".length));
+    thumbnail(saved.id, saved.title, saved.rgb);
   }
 
   function firstImage(files) {

@@ -109,6 +109,57 @@ def test_upload_by_file_input_preprocesses_like_python_and_shows_the_prediction(
     _wait_own(page)
 
 
+def test_own_image_comes_back_after_a_reload_and_in_the_other_language_but_not_in_another_tab(
+        open_page, model, tmp_path):
+    _photo(tmp_path)
+    path = tmp_path / "photo.png"
+    page = open_page().page
+    page.set_input_files("input[data-role=upload]", str(path))
+    _wait_own(page)
+    page.reload()
+    _wait_own(page)
+    assert page.text_content("[data-role=prediction]") == predict_images(model, [path])[0]["top1"]
+    np.testing.assert_array_equal(_page_input_bytes(page, "own-1"), np.asarray(load_rgb(path)))
+    thumb = page.locator('[data-sample="own-1"]')
+    assert thumb.get_attribute("aria-pressed") == "true" and thumb.get_attribute("title") == "photo.png"
+    assert page.locator("[data-sample^=own-]").count() == 1
+    page.click("[data-role=language]")  # the Chinese page, same tab: the hash and the image carry over
+    _wait_own(page)
+    assert page.get_attribute("html", "lang") == "zh"
+    # A new image after the reload takes the next id and the same slot.
+    _photo(tmp_path, "second.png", seed=5)
+    page.set_input_files("input[data-role=upload]", str(tmp_path / "second.png"))
+    _wait_own(page, 2)
+    assert page.locator("[data-sample^=own-]").count() == 1
+    # Another tab (another browser context) has its own storage: the link falls back to the default sample.
+    other = open_page("#sample=own-2").page
+    assert not other.get_attribute("[data-role=overview]", "data-drawn").startswith("own-")
+    assert other.locator("[data-sample^=own-]").count() == 0
+
+
+BLACK = base64.b64encode(bytes(64 * 64 * 3)).decode()
+
+
+@pytest.mark.parametrize("origin", ["http"])
+@pytest.mark.parametrize(("stored", "restored"), [
+    (json.dumps({"id": "own-1", "title": "black", "rgb": BLACK}), True),  # the control: the key is the page's
+    ("not json", False),
+    (json.dumps({"id": "own-1", "title": "short", "rgb": "AAAA"}), False),
+    (json.dumps({"id": "<b>", "title": 3, "rgb": "%%%"}), False),
+], ids=["valid", "not-json", "short", "hostile"])
+def test_a_damaged_stored_image_is_ignored(open_page, stored, restored):
+    page = open_page().page
+    page.evaluate("""(value) => {
+      sessionStorage.setItem("cnnx-own-image " + new URL("./", location.href).href, value);
+    }""", stored)
+    url = page.url.split("#")[0]
+    page.goto("about:blank")  # a real load: going to the same URL with another hash would only change the hash
+    page.goto(url + "#sample=own-1")
+    page.wait_for_selector("[data-role=overview][data-drawn]", state="attached", timeout=15_000)
+    assert page.get_attribute("[data-role=overview]", "data-drawn").startswith("own-1|") == restored
+    assert page.locator("[data-sample^=own-]").count() == restored
+
+
 def test_uploaded_image_is_painted_as_the_build_would_paint_it(open_page, model, tmp_path):
     """Every heatmap of the overview against the colours the Python build gives the same file."""
     _photo(tmp_path, seed=5)
