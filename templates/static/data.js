@@ -83,7 +83,8 @@
   };
   try {
     const record = JSON.parse(sessionStorage.getItem(ownKey));
-    if (record && /^own-\d+$/.test(record.id) && typeof record.title === "string" &&
+    if (record && /^own-\d+$/.test(record.id) && !page.samples.some((s) => s.id === record.id) &&
+        typeof record.title === "string" &&
         typeof record.rgb === "string" && bytes(record.rgb).length === 64 * 64 * 3) {
       CNNX.ownImage.saved = { id: record.id, title: record.title, rgb: bytes(record.rgb) };
       page.samples.push({ id: record.id, title: record.title });

@@ -22,6 +22,8 @@ def own_sites(tmp_path_factory) -> dict[str, Path]:
     sites = {}
     for name, count, class_file in (("one", 1, classes), ("hundred", 100, None)):
         images = make_images(root / f"photos-{name}", count)
+        if name == "one":  # named as the page names the reader's own images: they must not collide
+            images = [images[0].rename(images[0].with_name("own-1.png"))]
         sites[name] = root / name
         build_site(BuildOptions(content=CONTENT, weights=DEFAULT_WEIGHTS, out=sites[name],
                                 images=tuple(images), classes=class_file))
@@ -71,5 +73,22 @@ def test_one_image_and_hostile_class_names_show_as_text(browser, own_sites, widt
     assert EVIL[0] in bar_texts and EVIL[1] in bar_texts
     assert EVIL[0] in page.text_content(".article table")
     assert page.evaluate("document.querySelectorAll('body script').length") == 0
+    context.close()
+    assert errors == [] and outside == []
+
+
+def test_an_upload_does_not_take_the_id_of_a_built_in_image(browser, own_sites, tmp_path):
+    make_images(tmp_path, 1, seed=7)
+    context, page, errors, outside = _open(browser, own_sites["one"], 1280, 720)
+    assert page.get_attribute("[data-role=overview]", "data-drawn") == "own-1|unit"  # the built-in one
+    page.set_input_files("input[data-role=upload]", str(tmp_path / "img_000.png"))
+    page.wait_for_selector('[data-role=overview][data-drawn="own-2|unit"]', state="attached")
+    assert page.get_attribute('[data-sample="own-1"]', "title") == "own-1"
+    assert page.get_attribute('[data-sample="own-2"]', "title") == "img_000.png"
+    page.reload()  # the stored upload comes back beside the built-in image, under its own id
+    page.wait_for_selector('[data-role=overview][data-drawn="own-2|unit"]', state="attached")
+    page.click('[data-sample="own-1"]')
+    page.wait_for_selector('[data-role=overview][data-drawn="own-1|unit"]', state="attached")
+    assert page.locator("[data-sample]").count() == 2
     context.close()
     assert errors == [] and outside == []
