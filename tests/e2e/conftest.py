@@ -33,7 +33,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SUB_PATH = "cnn-explainer"
 # A browser test that fails on a Playwright timeout runs once more (pytest-rerunfailures; the summary counts
 # reruns). Headless Chromium now and then stops giving a page animation frames: every click then waits out
-# its 30 s on "visible, enabled and stable" (seen once in CI, never here in 4 full runs). A real bug times
+# its 30 s on "visible, enabled and stable" (seen once in CI; never in six runs of the suite here). A real bug times
 # out on the rerun too; any other failure is never rerun.
 RERUN_ON = ["^TimeoutError: "]  # matched against "<exception class name>: <message>"
 
