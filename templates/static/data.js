@@ -83,10 +83,11 @@
   };
   try {
     const record = JSON.parse(sessionStorage.getItem(ownKey));
-    if (record && /^own-\d+$/.test(record.id) && !page.samples.some((s) => s.id === record.id) &&
-        typeof record.title === "string" &&
-        typeof record.rgb === "string" && bytes(record.rgb).length === 64 * 64 * 3) {
-      CNNX.ownImage.saved = { id: record.id, title: record.title, rgb: bytes(record.rgb) };
+    const rgb = record && typeof record.rgb === "string" ? bytes(record.rgb) : null;
+    const inputSize = page.columns[0].shape.reduce((a, b) => a * b, 1); // 64 x 64 x 3
+    if (rgb && rgb.length === inputSize && typeof record.title === "string" &&
+        /^own-\d+$/.test(record.id) && !page.samples.some((s) => s.id === record.id)) {
+      CNNX.ownImage.saved = { id: record.id, title: record.title, rgb };
       page.samples.push({ id: record.id, title: record.title });
     }
   } catch (error) {
@@ -96,10 +97,12 @@
   CNNX.loadSample = function (id) {
     if (!decoded.has(id)) {
       const own = CNNX.ownImage.saved;
-      const sample = own && own.id === id ? scriptsRan.then(() => CNNX.ownImage.compute(own)) : load("samples/" + id).then((doc) => {
-        if (doc.version !== 1) throw new Error("sample " + id + " has data version " + doc.version + ", expected 1");
-        return decodeSample(doc);
-      });
+      const sample = own && own.id === id
+        ? scriptsRan.then(() => CNNX.ownImage.compute(own))
+        : load("samples/" + id).then((doc) => {
+          if (doc.version !== 1) throw new Error("sample " + id + " has data version " + doc.version + ", expected 1");
+          return decodeSample(doc);
+        });
       sample.catch(() => decoded.delete(id)); // let a later click retry
       decoded.set(id, sample);
     }

@@ -80,8 +80,8 @@
       return;
     }
     if (mine !== token) return; // a later image won
-    let id = "own-" + ++count;
-    while (page.samples.some((s) => s.id === id)) id = "own-" + ++count; // a built-in image may be named own-1
+    let id;
+    do id = "own-" + ++count; while (page.samples.some((s) => s.id === id)); // a built-in image may be named own-1
     const sample = classify(network, id, name, prepared.rgb);
     CNNX.registerSample(sample, current && current.thumb.dataset.sample);
     thumbnail(id, name, prepared.rgb);
