@@ -38,7 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.build import BuildOptions, StageCache, build_site  # noqa: E402 - after the path tweak above
+from cnn_explainer.build import BuildOptions, StageCache, build_site  # noqa: E402 - after the path tweak above
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -84,7 +84,7 @@ def build_figures(weights: Path, work: Path, runs: int) -> list[Row]:
     for run in range(runs):
         out = work / f"cold-{run}"
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "generator", "build", "--weights", str(weights), "--out", str(out)],
+        subprocess.run([sys.executable, "-m", "cnn_explainer", "build", "--weights", str(weights), "--out", str(out)],
                        cwd=REPO, check=True, capture_output=True)
         cold.append(time.perf_counter() - started)
         shutil.rmtree(out)
@@ -114,7 +114,7 @@ def serve_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
     content = work / "serve-content"
     shutil.copytree(REPO / "content", content)
     process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "serve", "--port", "0", "--content", str(content), "--weights",
+        [sys.executable, "-m", "cnn_explainer", "serve", "--port", "0", "--content", str(content), "--weights",
          str(weights), "--out", str(work / "serve-build")],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True)
@@ -146,7 +146,7 @@ def serve_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
 
 
 def site_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
-    from generator.config import load_config
+    from cnn_explainer.config import load_config
 
     www = work / "www"
     site = www / SUB_PATH
@@ -193,10 +193,9 @@ def site_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
 def model_figures(weights: Path, runs: int) -> list[Row]:
     import jax
     import numpy as np
-
-    from generator.model import forward_all
-    from generator.train import TrainConfig, make_optimizer, make_train_step
-    from generator.weights import load_model
+    from cnn_explainer.model import forward_all
+    from cnn_explainer.train import TrainConfig, make_optimizer, make_train_step
+    from cnn_explainer.weights import load_model
 
     def timed(fn: Callable[[], object], count: int) -> list[float]:
         times = []
@@ -259,9 +258,8 @@ def main() -> None:
     if args.weights is None and not (weights / "model.json").exists():
         weights = REPO.parent / "shared" / "reference" / "cnn-explainer" / "model"  # before weights/ is trained
 
+    from cnn_explainer.model import device_description
     from playwright.sync_api import sync_playwright
-
-    from generator.model import device_description
 
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:

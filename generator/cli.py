@@ -9,8 +9,30 @@ from pathlib import Path
 
 import click
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
-DEFAULT_CONTENT = Path(__file__).resolve().parent.parent / "content"
+from .resources import bundled
+
+
+def default_folder(name: str) -> Path:
+    """`./<name>/` when the current folder has one (as mkdocs reads ./mkdocs.yml), else the bundled one."""
+    local = Path(name)
+    return local if local.is_dir() else bundled(name)
+
+
+def _shown_default(name: str) -> str:
+    """What --help prints as the default: the folder a run from here would really use."""
+    return f"./{name}/" if Path(name).is_dir() else f"the bundled default ({bundled(name)})"
+
+
+def _resolve_defaults(**given: Path | None) -> dict[str, Path]:
+    """Fills each folder option left out with its default, and says in one line which ones were used."""
+    resolved, used = {}, []
+    for name, path in given.items():
+        resolved[name] = path if path is not None else default_folder(name)
+        if path is None:
+            used.append(f"{name}: {_shown_default(name)}")
+    if used:
+        click.echo("using " + "; ".join(used), err=True)
+    return resolved
 
 
 class _Group(click.Group):
@@ -43,12 +65,12 @@ def main(debug: bool) -> None:
 
 
 weights_option = click.option(
-    "--weights", type=click.Path(path_type=Path), default=DEFAULT_WEIGHTS, show_default="weights/",
+    "--weights", type=click.Path(path_type=Path), default=None, show_default=_shown_default("weights"),
     help="A TF.js layers model: model.json or the folder holding it.")
 
 
 content_option = click.option(
-    "--content", default=DEFAULT_CONTENT, show_default="content/", type=click.Path(path_type=Path),
+    "--content", default=None, show_default=_shown_default("content"), type=click.Path(path_type=Path),
     help="Folder with site.toml, the article (<lang>.md) and the sample images.")
 
 
@@ -64,12 +86,13 @@ classes_option = click.option(
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per image.")
 @click.option("--top", default=3, show_default=True, type=click.IntRange(1, 10), help="Classes listed per image.")
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
-def predict(weights: Path, classes: Path | None, as_json: bool, top: int, images: tuple[Path, ...]) -> None:
+def predict(weights: Path | None, classes: Path | None, as_json: bool, top: int, images: tuple[Path, ...]) -> None:
     """Classify IMAGE files and print the top classes of each."""
     from .model import device_description
     from .predict import predict_images
     from .weights import load_model
 
+    weights = _resolve_defaults(weights=weights)["weights"]
     model = load_model(weights, classes)
     started = time.perf_counter()
     results = predict_images(model, images)
@@ -125,11 +148,12 @@ def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, teacher
 @click.option("--base-url", default=None, metavar="URL",
               help="Where the site will be published (for its canonical link); overrides site.toml.")
 @click.argument("more_images", nargs=-1, type=click.Path(path_type=Path), metavar="[IMAGES]...")
-def build(content: Path, weights: Path, classes: Path | None, images: tuple[Path, ...], out: Path,
+def build(content: Path | None, weights: Path | None, classes: Path | None, images: tuple[Path, ...], out: Path,
           base_url: str | None, more_images: tuple[Path, ...]) -> None:
     """Build the static site: run the model on every sample and write pages, data and assets."""
     from .build import BuildOptions, build_site
 
+    content, weights = _resolve_defaults(content=content, weights=weights).values()
     options = BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images), base_url=base_url,
                            classes=classes)
     summary = build_site(options,
@@ -151,13 +175,14 @@ def build(content: Path, weights: Path, classes: Path | None, images: tuple[Path
               help="Port on 127.0.0.1; 0 picks a free one.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in the default web browser.")
 @click.argument("more_images", nargs=-1, type=click.Path(path_type=Path), metavar="[IMAGES]...")
-def serve(content: Path, weights: Path, classes: Path | None, images: tuple[Path, ...], out: Path, port: int,
-          open_browser: bool, more_images: tuple[Path, ...]) -> None:
+def serve(content: Path | None, weights: Path | None, classes: Path | None, images: tuple[Path, ...], out: Path,
+          port: int, open_browser: bool, more_images: tuple[Path, ...]) -> None:
     """Build, serve on 127.0.0.1, rebuild what changed and reload the open page; Ctrl-C stops."""
     from .build import BuildOptions
     from .serve import ServeOptions
     from .serve import serve as run_server
 
+    content, weights = _resolve_defaults(content=content, weights=weights).values()
     options = BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images),
                            classes=classes)
     run_server(ServeOptions(build=options, port=port, open_browser=open_browser),

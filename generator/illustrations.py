@@ -24,10 +24,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from .resources import CONTENT
+
 SIZE = 64
 SCALE = 4  # drawn at 256x256, shrunk to 64x64
 BIG = SIZE * SCALE
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "content" / "samples"
+DEFAULT_OUT = CONTENT / "samples"
 
 __all__ = ["DEFAULT_OUT", "SUBJECTS", "main", "render", "render_all", "write_all"]
 

@@ -12,7 +12,6 @@ import base64
 import hashlib
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -24,8 +23,8 @@ from .output import MARKER
 from .output import check_target as check_target  # re-exported: the write stage's API
 from .output import write_atomically as write_atomically
 from .precompute import MAP_LAYERS, SCALE_MODES, blocks
+from .resources import TEMPLATES
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = TEMPLATES / "static"
 MARKER_TEXT = "Written by `cnn-explainer build`. The next build replaces this whole folder.\n"
 # Classic scripts, run in this order after parsing (file:// refuses ES module scripts). The detail views

@@ -38,5 +38,5 @@ def needs(path: Path) -> pytest.MarkDecorator:
 def reference_model():
     if not REFERENCE_MODEL.exists():
         pytest.skip("../shared/reference is not beside the checkout")
-    from generator.weights import load_model
+    from cnn_explainer.weights import load_model
     return load_model(REFERENCE_MODEL)

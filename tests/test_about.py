@@ -9,13 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cnn_explainer import about
+from cnn_explainer.article import render_article
+from cnn_explainer.config import load_config
+from cnn_explainer.errors import InputError
+from cnn_explainer.weights import load_model
 from conftest import DEFAULT_WEIGHTS, REFERENCE_MODEL, needs
-
-from generator import about
-from generator.article import render_article
-from generator.config import load_config
-from generator.errors import InputError
-from generator.weights import load_model
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 STRINGS = load_config(CONTENT).strings["en"]

@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-
-from generator.article import render_article
-from generator.errors import InputError
+from cnn_explainer.article import render_article
+from cnn_explainer.errors import InputError
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 REQUIRED = ["article-intro", "article-terms", "article-input", "article-convolution", "article-hyperparameters",

@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from cnn_explainer.cli import main
+from cnn_explainer.predict import predict_images
+from cnn_explainer.weights import load_model
 from conftest import DEFAULT_WEIGHTS, ORIGINAL_TOP1, REFERENCE, REFERENCE_MODEL, needs
 from PIL import Image
-
-from generator.cli import main
-from generator.predict import predict_images
-from generator.weights import load_model
 
 EVIL = ['<script>alert("x")</script>', "Tom's \"best\" & <b>bold</b>", "a_b*c|d", *[f"class {i}" for i in range(7)]]
 

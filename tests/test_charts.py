@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from generator.charts import chart_specs, vega_runtime
+from cnn_explainer.charts import chart_specs, vega_runtime
 
 
 @pytest.fixture(scope="module")

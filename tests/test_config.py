@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from generator.config import UI_STRINGS, load_config, samples_from_paths, slug
-from generator.errors import InputError
+from cnn_explainer.config import UI_STRINGS, load_config, samples_from_paths, slug
+from cnn_explainer.errors import InputError
 
 REPO_CONTENT = Path(__file__).resolve().parent.parent / "content"
 

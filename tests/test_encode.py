@@ -7,11 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
-
-from generator.encode import (
+from cnn_explainer.encode import (
     SCRIPT_GLOBAL,
     decode_array,
     encode_float32,
@@ -24,7 +20,10 @@ from generator.encode import (
     to_json,
     to_script,
 )
-from generator.precompute import MAP_LAYERS, SampleData, color_ranges, precompute_network
+from cnn_explainer.precompute import MAP_LAYERS, SampleData, color_ranges, precompute_network
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 RNG = np.random.default_rng(0)
 

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
-
-from generator.hyperparams import Setting, all_settings, example_input, example_kernel, explorer_data, validity_problem
+from cnn_explainer.hyperparams import (
+    Setting,
+    all_settings,
+    example_input,
+    example_kernel,
+    explorer_data,
+    validity_problem,
+)
 
 
 def brute_force(n: int, p: int, k: int, s: int, d: int) -> list[tuple[int, int, int]]:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from cnn_explainer.illustrations import DEFAULT_OUT, SUBJECTS, render_all
 from conftest import DEFAULT_WEIGHTS
 from PIL import Image
-
-from generator.illustrations import DEFAULT_OUT, SUBJECTS, render_all
 
 STEMS = list(SUBJECTS)
 
@@ -23,10 +22,10 @@ def test_committed_pngs_equal_a_fresh_render():
     """Pixels, not bytes: another zlib may encode the same pixels differently."""
     for stem, image in render_all().items():
         committed = DEFAULT_OUT / f"{stem}.png"
-        assert committed.is_file(), f"{committed} is missing: run python -m generator.illustrations"
+        assert committed.is_file(), f"{committed} is missing: run python -m cnn_explainer.illustrations"
         with Image.open(committed) as old:
             assert np.array_equal(np.asarray(old), np.asarray(image)), \
-                f"{committed} differs from a fresh render: run python -m generator.illustrations"
+                f"{committed} differs from a fresh render: run python -m cnn_explainer.illustrations"
 
 
 @pytest.mark.parametrize("stem", STEMS, ids=STEMS)
@@ -38,9 +37,9 @@ def test_committed_png_is_64x64_rgb(stem):
 
 @pytest.fixture(scope="module")
 def default_probabilities() -> dict[str, dict[str, float]]:
-    from generator.images import load_image
-    from generator.model import forward
-    from generator.weights import load_model
+    from cnn_explainer.images import load_image
+    from cnn_explainer.model import forward
+    from cnn_explainer.weights import load_model
 
     model = load_model(DEFAULT_WEIGHTS)
     batch = np.stack([load_image(DEFAULT_OUT / f"{stem}.png") for stem in STEMS])  # (10, 64, 64, 3)

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cnn_explainer.errors import InputError
+from cnn_explainer.images import load_image
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
-
-from generator.errors import InputError
-from generator.images import load_image
 
 
 def _save(image: Image.Image, path: Path, **kwargs) -> Path:
@@ -212,9 +211,8 @@ BAD_CASES = {"zero-byte": "not an image Pillow can read", "text-renamed": "not a
 @pytest.mark.parametrize("case", list(BAD_CASES), ids=list(BAD_CASES))
 def test_cli_build_with_one_bad_image_is_one_line_and_status_2(tmp_path, case):
     from click.testing import CliRunner
-
-    from generator.cli import main
-    from generator.site import MARKER
+    from cnn_explainer.cli import main
+    from cnn_explainer.site import MARKER
     bad = _bad_file(case, tmp_path)
     out = tmp_path / "site"
     out.mkdir()
@@ -228,8 +226,7 @@ def test_cli_build_with_one_bad_image_is_one_line_and_status_2(tmp_path, case):
 
 def test_cli_build_with_only_bad_images_names_each_and_fails(tmp_path):
     from click.testing import CliRunner
-
-    from generator.cli import main
+    from cnn_explainer.cli import main
     folder = tmp_path / "photos"
     folder.mkdir()
     problems = {_bad_file(case, folder): problem for case, problem in BAD_CASES.items()}
@@ -247,8 +244,7 @@ def test_cli_build_with_a_bad_site_toml_sample_stops(tmp_path):
     import shutil
 
     from click.testing import CliRunner
-
-    from generator.cli import main
+    from cnn_explainer.cli import main
     content = tmp_path / "content"
     shutil.copytree(Path(__file__).resolve().parent.parent / "content", content)
     koala = content / "samples" / "koala.png"
@@ -259,8 +255,7 @@ def test_cli_build_with_a_bad_site_toml_sample_stops(tmp_path):
 
 def test_cli_build_with_a_missing_image_stops(tmp_path):
     from click.testing import CliRunner
-
-    from generator.cli import main
+    from cnn_explainer.cli import main
     good = tmp_path / "good.png"
     Image.new("RGB", (64, 64)).save(good)
     result = CliRunner().invoke(main, ["build", "--images", str(good), str(tmp_path / "typo.png"),
@@ -307,9 +302,8 @@ def test_cli_build_of_a_folder_of_awkward_images(tmp_path):
     import re
 
     from click.testing import CliRunner
-
-    from generator.cli import main
-    from generator.encode import decode_array
+    from cnn_explainer.cli import main
+    from cnn_explainer.encode import decode_array
     expected = _awkward_folder(tmp_path / "photos")
     out = tmp_path / "site"
     result = CliRunner().invoke(main, ["build", "--images", str(tmp_path / "photos"), "--out", str(out)])

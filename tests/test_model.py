@@ -5,11 +5,10 @@ from __future__ import annotations
 import jax
 import numpy as np
 import pytest
+from cnn_explainer.images import load_image
+from cnn_explainer.model import LAYER_NAMES, LAYERS, PARAM_COUNT, forward, init_params
 from conftest import ORIGINAL_TOP1, REFERENCE
 from numpy_tinyvgg import tinyvgg
-
-from generator.images import load_image
-from generator.model import LAYER_NAMES, LAYERS, PARAM_COUNT, forward, init_params
 
 
 def test_parameter_count_matches_the_original():

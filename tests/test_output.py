@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from generator import output
-from generator.cli import main
-from generator.errors import InputError
-from generator.output import MARKER, check_target, write_atomically
+from cnn_explainer import output
+from cnn_explainer.cli import main
+from cnn_explainer.errors import InputError
+from cnn_explainer.output import MARKER, check_target, write_atomically
 
 REPO = Path(__file__).resolve().parent.parent
 # The child: read a finished tree from disk and write it with the product's write_atomically.
@@ -29,7 +28,7 @@ WRITER = """
 import signal, sys
 from pathlib import Path
 signal.signal(signal.SIGINT, signal.default_int_handler)  # even if the test runner ignores SIGINT
-from generator.output import write_atomically
+from cnn_explainer.output import write_atomically
 source, out = Path(sys.argv[1]), Path(sys.argv[2])
 files = {str(p.relative_to(source)): p.read_bytes() for p in sorted(source.rglob("*")) if p.is_file()}
 write_atomically(files, out)
@@ -243,7 +242,7 @@ def test_two_writers_at_once_never_mix_their_trees(tmp_path):
 # --- the same through the real command line ----------------------------------------------------------
 
 CLI = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-       "from generator.cli import main; sys.argv[0] = 'cnn-explainer'; main()")
+       "from cnn_explainer.cli import main; sys.argv[0] = 'cnn-explainer'; main()")
 SAMPLES = REPO / "content" / "samples"
 
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import REFERENCE, needs
-from numpy_tinyvgg import tinyvgg
-
-from generator.images import load_image
-from generator.model import forward
-from generator.precompute import (
+from cnn_explainer.images import load_image
+from cnn_explainer.model import forward
+from cnn_explainer.precompute import (
     MAP_LAYERS,
     SCALE_MODES,
     blocks,
@@ -18,6 +15,8 @@ from generator.precompute import (
     precompute_samples,
     round3,
 )
+from conftest import REFERENCE, needs
+from numpy_tinyvgg import tinyvgg
 
 MAP_NAMES = [layer.name for layer in MAP_LAYERS]
 

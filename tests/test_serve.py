@@ -8,10 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from cnn_explainer.build import BuildOptions, StageCache, build_site
+from cnn_explainer.serve import snapshot, watched_paths
 from conftest import DEFAULT_WEIGHTS, REFERENCE_MODEL, REPO
-
-from generator.build import BuildOptions, StageCache, build_site
-from generator.serve import snapshot, watched_paths
 
 WEIGHTS = DEFAULT_WEIGHTS if (DEFAULT_WEIGHTS / "model.json").exists() else REFERENCE_MODEL
 
@@ -70,7 +69,7 @@ def test_a_taken_port_is_one_line_and_status_2(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "generator", "serve", "--port", str(port),
+        result = subprocess.run([sys.executable, "-m", "cnn_explainer", "serve", "--port", str(port),
                                  "--out", str(tmp_path / "build")], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: --port {port}: cannot listen on 127.0.0.1")

@@ -11,16 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from cnn_explainer import site
+from cnn_explainer.cli import main
+from cnn_explainer.colors import palettes
+from cnn_explainer.config import UI_STRINGS
+from cnn_explainer.encode import encode_sample
+from cnn_explainer.errors import InputError
+from cnn_explainer.precompute import MAP_LAYERS, SampleData, color_ranges
+from cnn_explainer.site import MARKER, SiteInputs, legend_groups, render_site, write_atomically
 from conftest import ORIGINAL_TOP1, REFERENCE, REFERENCE_MODEL, needs
-
-from generator import site
-from generator.cli import main
-from generator.colors import palettes
-from generator.config import UI_STRINGS
-from generator.encode import encode_sample
-from generator.errors import InputError
-from generator.precompute import MAP_LAYERS, SampleData, color_ranges
-from generator.site import MARKER, SiteInputs, legend_groups, render_site, write_atomically
 
 CLASSES = tuple(f"class {i}" for i in range(10))
 IDS = ("a", "b")
@@ -36,7 +35,7 @@ def _sample(sample_id: str) -> SampleData:
 
 
 def _article(markdown: str):
-    from generator.article import render_article
+    from cnn_explainer.article import render_article
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "a.md"
         source.write_text("{#a}\n## A\n\n" + markdown, encoding="utf-8")

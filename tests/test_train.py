@@ -9,13 +9,12 @@ import jax
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from cnn_explainer.cli import main
+from cnn_explainer.model import init_params
+from cnn_explainer.train import TrainConfig, _targets
+from cnn_explainer.weights import ORIGINAL_CLASS_NAMES, Model, load_model, save_model
 from numpy_tinyvgg import tinyvgg
 from PIL import Image
-
-from generator.cli import main
-from generator.model import init_params
-from generator.train import TrainConfig, _targets
-from generator.weights import ORIGINAL_CLASS_NAMES, Model, load_model, save_model
 
 COLOURS = [(230, 30, 30), (30, 200, 40), (40, 60, 230), (240, 220, 30), (200, 40, 220),
            (30, 210, 220), (250, 140, 20), (120, 70, 20), (250, 250, 250), (20, 20, 20)]

@@ -12,13 +12,12 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from cnn_explainer.cli import main
+from cnn_explainer.errors import InputError
+from cnn_explainer.weights import ORIGINAL_CLASS_NAMES, Model, load_model, save_model
 from conftest import REFERENCE_MODEL
 from hypothesis import given
 from hypothesis import strategies as st
-
-from generator.cli import main
-from generator.errors import InputError
-from generator.weights import ORIGINAL_CLASS_NAMES, Model, load_model, save_model
 
 
 def test_original_model_loads_with_the_original_class_list(reference_model):

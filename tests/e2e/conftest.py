@@ -60,7 +60,7 @@ class Site:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Iterator[Site]:
-    from generator.build import BuildOptions, build_site
+    from cnn_explainer.build import BuildOptions, build_site
 
     www = tmp_path_factory.mktemp("www")
     folder = www / SUB_PATH

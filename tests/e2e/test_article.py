@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from generator.config import load_config
-from generator.hyperparams import Setting, frames
+from cnn_explainer.config import load_config
+from cnn_explainer.hyperparams import Setting, frames
 
 from .conftest import CONTENT
 

@@ -16,11 +16,10 @@ from functools import cache
 
 import numpy as np
 import pytest
+from cnn_explainer.config import load_config
+from cnn_explainer.encode import decode_array
+from cnn_explainer.images import load_image
 from numpy_tinyvgg import tinyvgg
-
-from generator.config import load_config
-from generator.encode import decode_array
-from generator.images import load_image
 
 from .conftest import CONTENT
 
@@ -75,7 +74,7 @@ class Truth:
     @cache  # noqa: B019
     def network(self, sample: str) -> dict[str, np.ndarray]:
         """The real network on the sample's image, in float64; maps as (C, H, W)."""
-        from generator.weights import load_model
+        from cnn_explainer.weights import load_model
 
         out = tinyvgg(load_model(self.site.weights).params, load_image(SAMPLES[sample].path))
         return {k: (np.transpose(v, (2, 0, 1)) if v.ndim == 3 else v) for k, v in out.items()}
@@ -198,8 +197,8 @@ def test_flatten_numbers_recompute(open_page, truth, sample, class_name, row, co
 @pytest.fixture(scope="module")
 def predictions(site) -> dict[str, dict[str, float]]:
     """What `cnn-explainer predict` says for each gallery image."""
-    from generator.predict import predict_images
-    from generator.weights import load_model
+    from cnn_explainer.predict import predict_images
+    from cnn_explainer.weights import load_model
 
     records = predict_images(load_model(site.weights), [s.path for s in SAMPLES.values()])
     return {sample: r["probabilities"] for sample, r in zip(SAMPLES, records, strict=True)}

@@ -77,7 +77,7 @@ def _content_with_hostile_titles(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory) -> dict[str, tuple[Path, list[str]]]:
     """build name -> (folder, the sample titles a reader should see, in gallery order)."""
-    from generator.build import BuildOptions, build_site
+    from cnn_explainer.build import BuildOptions, build_site
 
     root = tmp_path_factory.mktemp("hostile")
     weights = _model_with_hostile_classes(root / "model")

@@ -12,10 +12,9 @@ import json
 
 import numpy as np
 import pytest
-
-from generator.colors import palettes
-from generator.config import load_config
-from generator.precompute import MAP_LAYERS
+from cnn_explainer.colors import palettes
+from cnn_explainer.config import load_config
+from cnn_explainer.precompute import MAP_LAYERS
 
 from .conftest import CONTENT
 
@@ -46,8 +45,8 @@ PIXELS = """(step) => Object.fromEntries([...document.querySelectorAll("canvas[d
 @pytest.fixture(scope="module")
 def expected_top1(site) -> dict[str, str]:
     """What `cnn-explainer predict` says for each gallery image."""
-    from generator.predict import predict_images
-    from generator.weights import load_model
+    from cnn_explainer.predict import predict_images
+    from cnn_explainer.weights import load_model
 
     samples = load_config(CONTENT).samples
     records = predict_images(load_model(site.weights), [s.path for s in samples])

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cnn_explainer.build import BuildOptions, build_site
 from test_bring_your_own import EVIL, make_images
-
-from generator.build import BuildOptions, build_site
 
 from .conftest import CONTENT, DEFAULT_WEIGHTS
 

@@ -56,7 +56,7 @@ def served(tmp_path_factory):
     shutil.copytree(CONTENT, content)
     out = root / "build"
     process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "serve", "--port", "0", "--content", str(content),
+        [sys.executable, "-m", "cnn_explainer", "serve", "--port", "0", "--content", str(content),
          "--weights", str(weights_for_tests()), "--out", str(out)],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -1,6 +1,6 @@
 """The reader's own image in Chromium: the JS forward pass against JAX, and upload by file input, drop and paste.
 
-Expectations come from the Python side run on the same file: generator.images for the pixels,
+Expectations come from the Python side run on the same file: cnn_explainer.images for the pixels,
 the JAX model for every layer, `predict` for the class, the build's own encoding for the colours.
 """
 
@@ -13,14 +13,13 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from cnn_explainer.encode import encode_sample
+from cnn_explainer.images import load_image, load_rgb
+from cnn_explainer.model import LAYER_NAMES, forward
+from cnn_explainer.precompute import MAP_LAYERS, precompute_samples
+from cnn_explainer.predict import predict_images
+from cnn_explainer.weights import load_model
 from PIL import Image
-
-from generator.encode import encode_sample
-from generator.images import load_image, load_rgb
-from generator.model import LAYER_NAMES, forward
-from generator.precompute import MAP_LAYERS, precompute_samples
-from generator.predict import predict_images
-from generator.weights import load_model
 
 from .conftest import REFERENCE_MODEL
 from .test_overview import PIXELS, _expected_pixels
