@@ -127,6 +127,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
     from .model import device_description, forward
     from .precompute import precompute_network, precompute_samples
     from .site import SiteInputs, check_target, render_site, write_atomically
+    from .static_files import add_static_files, read_static_files
     from .weights import load_model
 
     cache = cache if cache is not None else StageCache()
@@ -140,6 +141,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             check_target(options.out, [*inputs, options.classes] if options.classes else inputs)
             model = load_model(options.weights, options.classes)
             history = about.load_history(options.weights)
+            static = read_static_files(options.content)
             pictures = [s.picture if s.picture is not None else load_rgb(s.path) for s in config.samples]
             images = np.stack([to_array(p) for p in pictures])
             articles = {}
@@ -201,6 +203,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             data_files=data_files, thumbnails=thumbnails, charts=specs, palettes=colour_tables,
             vega_runtime=vega, article_charts=article_charts,
         ))
+        files = add_static_files(files, static, options.content)
         write_atomically(files, options.out)
 
     return BuildSummary(out=options.out, device=device_description(), samples=sample_count, files=len(files),

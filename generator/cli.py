@@ -107,6 +107,17 @@ def predict(weights: Path | None, classes: Path | None, as_json: bool, top: int,
 
 
 @main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def new(folder: Path) -> None:
+    """Start a project in FOLDER (new or empty): the default content and weights, a GitHub Pages
+    workflow and a README; then `cd FOLDER && cnn-explainer build`."""
+    from .project import create_project
+
+    files = create_project(folder)
+    click.echo(f"wrote {len(files)} files into {folder}; next: cd {folder} && cnn-explainer build")
+
+
+@main.command()
 @click.option("--data", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Dataset folder with train/<class>/ and val/<class>/ sub-folders.")
 @click.option("--epochs", default=150, show_default=True, type=click.IntRange(1, 10_000))

@@ -30,6 +30,11 @@ ORIGINAL_TOP1 = {
 }
 
 
+def without_using(output: str) -> str:
+    """A command's output less the line that says which default folders it used (cli._resolve_defaults)."""
+    return "".join(line for line in output.splitlines(keepends=True) if not line.startswith("using "))
+
+
 def needs(path: Path) -> pytest.MarkDecorator:
     return pytest.mark.skipif(not path.exists(), reason=f"{path} is not beside the checkout")
 

@@ -1,0 +1,56 @@
+"""`cnn-explainer new DIR`: a ready project folder that `cnn-explainer build` and `serve` use as they are.
+
+It holds copies of the bundled defaults (content/ with its samples, weights/ with the model card and
+history), a GitHub Pages workflow, a requirements.txt naming this release for that workflow, and a short
+README. It is written into a temporary sibling and moved into place whole, so a failure leaves nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from . import __version__
+from .errors import InputError
+from .resources import CONTENT, WEIGHTS
+
+TEMPLATE = Path(__file__).resolve().parent / "project_template"
+WORKFLOW = Path(".github") / "workflows" / "pages.yml"
+
+
+def _check_target(target: Path) -> None:
+    """A new or empty folder only: a project is never written over anything."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise InputError(target, "exists and is not a folder; give a new or empty folder")
+    if target.is_dir() and any(target.iterdir()):
+        raise InputError(target, "is not empty; give a new or empty folder (nothing was changed)")
+    if not target.absolute().parent.is_dir():
+        raise InputError(target.absolute().parent, "no such folder")
+
+
+def _fill(folder: Path) -> None:
+    shutil.copytree(CONTENT, folder / "content", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(WEIGHTS, folder / "weights", ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / WORKFLOW).parent.mkdir(parents=True)
+    shutil.copyfile(TEMPLATE / "pages.yml", folder / WORKFLOW)
+    shutil.copyfile(TEMPLATE / "README.md", folder / "README.md")
+    (folder / "requirements.txt").write_text(f"cnn-explainer=={__version__}\n", encoding="utf-8")
+    (folder / ".gitignore").write_text("/build/\n/build.*/\n/runs/\n", encoding="utf-8")
+
+
+def create_project(target: Path) -> list[Path]:
+    """Write a new project into `target` (missing or empty); returns its files, relative to it."""
+    _check_target(target)
+    target = Path(target).absolute()
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        staging.chmod(0o755)  # mkdtemp's 0700 would otherwise become the project folder's mode
+        _fill(staging)
+        if target.is_dir():
+            target.rmdir()  # empty, checked above; rmdir refuses if something appeared meanwhile
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return sorted(p.relative_to(target) for p in target.rglob("*") if p.is_file())
