@@ -35,7 +35,9 @@ def _fill(folder: Path) -> None:
     (folder / WORKFLOW).parent.mkdir(parents=True)
     shutil.copyfile(TEMPLATE / "pages.yml", folder / WORKFLOW)
     shutil.copyfile(TEMPLATE / "README.md", folder / "README.md")
-    (folder / "requirements.txt").write_text(f"cnn-explainer=={__version__}\n", encoding="utf-8")
+    (folder / "requirements.txt").write_text(
+        "# What the Pages workflow installs: the release that wrote this folder (see README.md).\n"
+        f"cnn-explainer=={__version__}\n", encoding="utf-8")
     (folder / ".gitignore").write_text("/build/\n/build.*/\n/runs/\n", encoding="utf-8")
 
 

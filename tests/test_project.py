@@ -31,7 +31,7 @@ def test_new_writes_a_project_whose_content_and_weights_are_the_defaults(tmp_pat
     for name in ("content", "weights"):
         assert _tree(project / name) == _tree(REPO / name), name
     assert {".github/workflows/pages.yml", "README.md", "requirements.txt", ".gitignore"} <= set(_tree(project))
-    assert (project / "requirements.txt").read_text().startswith("cnn-explainer==")
+    assert "\ncnn-explainer==" in (project / "requirements.txt").read_text()
     assert oct(project.stat().st_mode & 0o777) == "0o755"
     assert not [p for p in tmp_path.iterdir() if p.name != "site"]  # no staging folder left behind
 
