@@ -35,8 +35,26 @@ def _resolve_defaults(**given: Path | None) -> dict[str, Path]:
     return resolved
 
 
+_DEBUG = "cnn_explainer.debug"  # key in click's ctx.meta, which the group and its commands share
+
+
+def _remember_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_DEBUG] = True
+
+
+def _debug_option() -> click.Option:
+    """`--debug`, accepted by the group and by every command: the hint says "run with --debug", not where."""
+    return click.Option(["--debug"], is_flag=True, expose_value=False, is_eager=True, callback=_remember_debug,
+                        help="Show tracebacks for internal errors.")
+
+
 class _Group(click.Group):
     """Turns InputError into one line and exit status 2, Ctrl-C into 130, anything else into exit status 1."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.params.append(_debug_option())
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context):
         from .errors import InputError
@@ -51,16 +69,15 @@ class _Group(click.Group):
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as exc:
-            if ctx.params.get("debug"):
+            if ctx.meta.get(_DEBUG):
                 raise
             click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)", err=True)
             sys.exit(1)
 
 
-@click.group(cls=_Group)
-@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@click.group(cls=_Group, params=[_debug_option()])
 @click.version_option(package_name="cnn-explainer")
-def main(debug: bool) -> None:
+def main() -> None:
     """Build and explore a static CNN Explainer site around a JAX TinyVGG."""
 
 
