@@ -89,3 +89,10 @@ def test_bad_input_is_one_line_status_2_even_under_debug(tmp_path):
 def test_every_command_accepts_debug(command):
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0 and "--debug" in result.stdout
+
+
+def test_train_help_explains_epochs_and_seed():
+    result = CliRunner().invoke(main, ["train", "--help"], terminal_width=200)
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip().startswith("--")}
+    assert "Passes over train/" in lines["--epochs"]
+    assert "same seed" in lines["--seed"]
