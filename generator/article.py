@@ -26,7 +26,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from .errors import InputError
+from .errors import InputError, not_utf8
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,9 @@ def render_article(source: Path, facts: dict[str, str] | None = None) -> Article
     """
     try:
         text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise not_utf8(source, exc) from None
+    except OSError as exc:
         raise InputError(source, f"cannot read the article ({exc})") from None
     md = _parser()
     env: dict = {"facts": facts, "parser": md}

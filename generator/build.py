@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import InputError
+from .wording import counted
 
 Report = Callable[[str, float], None]
 Warn = Callable[[str], None]
@@ -172,7 +173,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
         ids, titles = [s.id for s in config.samples], [s.title for s in config.samples]
 
         def model_stages() -> tuple[int, dict[str, dict[str, Any]], bytes]:
-            with _stage(f"forward pass ({len(images)} images on {device_description()})", report):
+            with _stage(f"forward pass ({counted(len(images), 'image')} on {device_description()})", report):
                 outputs = {name: np.asarray(value) for name, value in forward(model.params, images).items()}
             with _stage("precompute", report):
                 samples = precompute_samples(ids, titles, images, outputs)

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from .resources import bundled
+from .wording import counted
 
 
 def default_folder(name: str) -> Path:
@@ -35,8 +36,26 @@ def _resolve_defaults(**given: Path | None) -> dict[str, Path]:
     return resolved
 
 
+_DEBUG = "cnn_explainer.debug"  # key in click's ctx.meta, which the group and its commands share
+
+
+def _remember_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_DEBUG] = True
+
+
+def _debug_option() -> click.Option:
+    """`--debug`, accepted by the group and by every command: the hint says "run with --debug", not where."""
+    return click.Option(["--debug"], is_flag=True, expose_value=False, is_eager=True, callback=_remember_debug,
+                        help="Show tracebacks for internal errors.")
+
+
 class _Group(click.Group):
     """Turns InputError into one line and exit status 2, Ctrl-C into 130, anything else into exit status 1."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.params.append(_debug_option())
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context):
         from .errors import InputError
@@ -51,16 +70,15 @@ class _Group(click.Group):
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as exc:
-            if ctx.params.get("debug"):
+            if ctx.meta.get(_DEBUG):
                 raise
             click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)", err=True)
             sys.exit(1)
 
 
-@click.group(cls=_Group)
-@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@click.group(cls=_Group, params=[_debug_option()])
 @click.version_option(package_name="cnn-explainer")
-def main(debug: bool) -> None:
+def main() -> None:
     """Build and explore a static CNN Explainer site around a JAX TinyVGG."""
 
 
@@ -102,7 +120,7 @@ def predict(weights: Path | None, classes: Path | None, as_json: bool, top: int,
     for result in results:
         ranked = sorted(result["probabilities"].items(), key=lambda kv: -kv[1])[:top]
         click.echo(f"{result['image']}: " + ", ".join(f"{name} {p:.1%}" for name, p in ranked))
-    click.echo(f"({len(results)} image(s) on {device_description()} in "
+    click.echo(f"({counted(len(results), 'image')} on {device_description()} in "
                f"{time.perf_counter() - started:.2f} s)", err=True)
 
 
@@ -120,8 +138,12 @@ def new(folder: Path) -> None:
 @main.command()
 @click.option("--data", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Dataset folder with train/<class>/ and val/<class>/ sub-folders.")
-@click.option("--epochs", default=150, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--epochs", default=150, show_default=True, type=click.IntRange(1, 10_000),
+              help="Passes over train/ (the learning-rate schedule spans them all); the held-out split keeps "
+                   "the best epoch, or with --holdout 0 the last.")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Seeds the initial weights, the shuffling, the augmentation and the hold-out split; the "
+                   "same seed on the CPU gives the same weights.")
 @click.option("--holdout", default=0.1, show_default=True, type=click.FloatRange(0, 0.5),
               help="Fraction of each class of train/ held out to choose the epoch; 0 trains on all of "
                    "train/ and keeps the last epoch (use an epoch count chosen by an earlier held-out run).")
@@ -170,8 +192,8 @@ def build(content: Path | None, weights: Path | None, classes: Path | None, imag
     summary = build_site(options,
                          report=lambda stage, seconds: click.echo(f"  {stage:<44} {seconds:6.2f} s", err=True),
                          warn=lambda line: click.echo(f"warning: {line}", err=True))
-    click.echo(f"built {summary.out} in {summary.seconds:.1f} s: {summary.samples} images on {summary.device}, "
-               f"{summary.files} files, {summary.bytes / 1e6:.1f} MB")
+    click.echo(f"built {summary.out} in {summary.seconds:.1f} s: {counted(summary.samples, 'image')} on "
+               f"{summary.device}, {counted(summary.files, 'file')}, {summary.bytes / 1e6:.1f} MB")
 
 
 @main.command()

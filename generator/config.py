@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image
 
-from .errors import InputError
+from .errors import InputError, not_utf8
 from .images import IMAGE_SUFFIXES, load_rgb
 
 CONFIG_FILE = "site.toml"
@@ -229,7 +229,7 @@ def load_config(content: Path, images: list[Path] | None = None, base_url: str |
     try:
         text = source.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(source, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise not_utf8(source, exc) from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -12,3 +12,12 @@ class InputError(Exception):
         super().__init__(f"{source}: {problem}")
         self.source = str(source)
         self.problem = problem
+
+
+def not_utf8(source: str | Path, exc: UnicodeDecodeError) -> InputError:
+    """The error for a text file that is not UTF-8, naming the line of its first bad byte.
+
+    A line is what an editor can jump to; the decoder's byte offset is not.
+    """
+    line = exc.object[:exc.start].count(b"\n") + 1
+    return InputError(source, f"line {line}: not UTF-8 text")

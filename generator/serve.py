@@ -8,13 +8,16 @@ in a thread beside it.
 Live reload exists only on the wire: every HTML response gets one extra
 `<script src="/__serve__/reload.js">`, which listens to `/__serve__/events` (server-sent events,
 same origin, so the page's Content-Security-Policy allows it) and reloads the page when the build
-number changes. The files on disk are never touched: `build/` stays exactly what `build` writes.
+number changes. While the latest rebuild has failed, the same events carry its one-line error and
+the script shows it in an overlay (styled by `/__serve__/overlay.css`) over the last good build.
+The files on disk are never touched: `build/` stays exactly what `build` writes.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import signal
 import threading
 import time
@@ -23,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from importlib.resources import files
 from pathlib import Path
 
 from .build import BuildOptions, StageCache, build_site
@@ -32,17 +36,10 @@ from .site import TEMPLATES, check_target
 HOST = "127.0.0.1"
 PREFIX = "/__serve__/"
 POLL_SECONDS = 0.05  # a stat of a few dozen files: cheap, and half the wait before a rebuild
-RELOAD_JS = b"""// Added by `cnn-explainer serve` to the pages it sends; never part of the built site.
-(function () {
-  "use strict";
-  let seen = null;
-  const events = new EventSource("/__serve__/events");
-  events.onmessage = (event) => {
-    if (seen !== null && event.data !== seen) location.reload();
-    seen = event.data;
-  };
-})();
-"""
+_ASSETS = files(__package__) / "serve_assets"
+# What the server adds to the pages it sends, by path under PREFIX: the reload script and its overlay's styles.
+SERVED = {"reload.js": ((_ASSETS / "reload.js").read_bytes(), "text/javascript; charset=utf-8"),
+          "overlay.css": ((_ASSETS / "overlay.css").read_bytes(), "text/css; charset=utf-8")}
 RELOAD_TAG = f'<script src="{PREFIX}reload.js"></script>'.encode()
 
 Log = Callable[[str], None]
@@ -56,22 +53,36 @@ class ServeOptions:
     open_browser: bool = False
 
 
-class _BuildNumber:
-    """The number of the current build, which open pages wait on to change."""
+class _BuildState:
+    """The current build's number and the latest rebuild's error, which open pages wait on to change.
+
+    `value` is what the event stream sends: `{"build": "<number>", "error": "<line>" or null}`. Every
+    change, a repeated failure included, gets a new version, so a dismissed overlay comes back.
+    """
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self._epoch = f"{time.time_ns():x}"  # a restarted server never repeats an old number
         self._count = 0
+        self._error: str | None = None
+        self.version = 0
         self.closed = False
 
     @property
     def value(self) -> str:
-        return f"{self._epoch}-{self._count}"
-
-    def bump(self) -> None:
         with self._changed:
-            self._count += 1
+            return json.dumps({"build": f"{self._epoch}-{self._count}", "error": self._error})
+
+    def succeeded(self) -> None:
+        self._update(count=self._count + 1, error=None)
+
+    def failed(self, error: str) -> None:
+        self._update(count=self._count, error=error)
+
+    def _update(self, count: int, error: str | None) -> None:
+        with self._changed:
+            self._count, self._error = count, error
+            self.version += 1
             self._changed.notify_all()
 
     def close(self) -> None:
@@ -79,21 +90,22 @@ class _BuildNumber:
             self.closed = True
             self._changed.notify_all()
 
-    def wait(self, seen: str | None, timeout: float) -> str:
-        with self._changed:
-            self._changed.wait_for(lambda: self.value != seen or self.closed, timeout)
-            return self.value
+    def wait(self, seen: int | None, timeout: float) -> tuple[int, str]:
+        """The version and value once the version differs from `seen` (or after `timeout`, or on close)."""
+        with self._changed:  # an RLock, so `value` may take it again
+            self._changed.wait_for(lambda: self.version != seen or self.closed, timeout)
+            return self.version, self.value
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    """Serves the build folder, HTML with the reload script, and the reload endpoints.
+    """Serves the build folder, HTML with the reload script, the script's own files and its event stream.
 
     Every response says `Cache-Control: no-cache` (ask each time) and files carry an ETag of their
     content, so a reload gets 304 for whatever a rebuild left unchanged: the browser keeps its
     cached copy and its compiled code for the Vega runtime, and the reload is quicker.
     """
 
-    build_number: _BuildNumber
+    build_state: _BuildState
     etags: dict[tuple[str, int, int], str]  # (path, mtime_ns, size) -> content hash, shared by all requests
 
     def log_message(self, format, *args):
@@ -105,8 +117,8 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0].split("#", 1)[0]
-        if path == PREFIX + "reload.js":
-            self._send(RELOAD_JS, "text/javascript; charset=utf-8")
+        if path.startswith(PREFIX) and path[len(PREFIX):] in SERVED:
+            self._send(*SERVED[path[len(PREFIX):]])
         elif path == PREFIX + "events":
             self._events()
         elif path.endswith(("/", ".html")) and Path(self.translate_path(path)).exists():
@@ -153,15 +165,16 @@ class _Handler(SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
     def _events(self) -> None:
-        """Server-sent events: the build number now and after every rebuild, a comment as keep-alive."""
+        """Server-sent events: the build state now and after every rebuild, a comment as keep-alive."""
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         seen = None
         try:
-            while not self.build_number.closed:
-                current = self.build_number.wait(seen, timeout=10)
-                self.wfile.write(f"data: {current}\n\n".encode() if current != seen else b": still here\n\n")
+            while not self.build_state.closed:
+                current, value = self.build_state.wait(seen, timeout=10)
+                # one line of JSON: json.dumps escapes any newline, which would end an event's data
+                self.wfile.write(f"data: {value}\n\n".encode() if current != seen else b": still here\n\n")
                 self.wfile.flush()
                 seen = current
         except (BrokenPipeError, ConnectionResetError):
@@ -208,21 +221,25 @@ def _settled(options: BuildOptions, images: Iterable[Path], now: Snapshot, stop:
     return now
 
 
-def _rebuild(options: BuildOptions, cache: StageCache, log: Log, report: Callable[[str, float], None] | None):
-    """One build; a bad input is one line and the previous build keeps being served."""
+def _rebuild(options: BuildOptions, cache: StageCache, log: Log, report: Callable[[str, float], None] | None,
+             state: _BuildState):
+    """One build; a bad input is one line, in the terminal and in the open pages, and the previous build stays."""
     try:
-        return build_site(options, report=report or (lambda stage, seconds: None), cache=cache)
+        summary = build_site(options, report=report or (lambda stage, seconds: None), cache=cache)
     except InputError as exc:
         log(f"error: {exc} (still serving the previous build; waiting for a change)")
+        state.failed(f"error: {exc}")
         return None
+    state.succeeded()
+    return summary
 
 
 def serve(options: ServeOptions, log: Log, stop: threading.Event | None = None) -> None:
     """Build, serve and rebuild until Ctrl-C (or until `stop` is set); returns normally either way."""
     build = options.build
     check_target(build.out)  # never serve (or replace) a folder that is not a build
-    build_number = _BuildNumber()
-    handler = functools.partial(type("Handler", (_Handler,), {"build_number": build_number, "etags": {}}),
+    build_state = _BuildState()
+    handler = functools.partial(type("Handler", (_Handler,), {"build_state": build_state, "etags": {}}),
                                 directory=str(build.out.resolve()))
     try:
         server = ThreadingHTTPServer((HOST, options.port), handler)
@@ -235,7 +252,8 @@ def serve(options: ServeOptions, log: Log, stop: threading.Event | None = None) 
     cache = StageCache()
     thread = threading.Thread(target=server.serve_forever, name="serve", daemon=True)
     try:
-        summary = _rebuild(build, cache, log, lambda stage, seconds: log(f"  {stage:<44} {seconds:6.2f} s"))
+        summary = _rebuild(build, cache, log, lambda stage, seconds: log(f"  {stage:<44} {seconds:6.2f} s"),
+                           build_state)
         if summary:
             log(f"built {summary.out} in {summary.seconds:.1f} s")
         thread.start()
@@ -253,17 +271,16 @@ def serve(options: ServeOptions, log: Log, stop: threading.Event | None = None) 
             changed = _changed(seen, now)
             seen = now
             started = time.perf_counter()
-            summary = _rebuild(build, cache, log, None)
+            summary = _rebuild(build, cache, log, None, build_state)
             if summary:
                 images = summary.images
-                build_number.bump()
                 names = ", ".join(str(p) for p in changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3
                                                                   else "")
                 log(f"rebuilt in {time.perf_counter() - started:.2f} s ({names} changed)")
     except KeyboardInterrupt:
         log("stopped")
     finally:
-        build_number.close()
+        build_state.close()
         if thread.is_alive():
             server.shutdown()  # waits for serve_forever, so only once it runs
         server.server_close()

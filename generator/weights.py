@@ -18,6 +18,7 @@ import numpy as np
 from . import __version__
 from .errors import InputError
 from .model import FILTERS, INPUT_SHAPE, KERNEL_SIZE, LAYERS, NUM_CLASSES, PARAM_SHAPES
+from .wording import counted
 
 MODEL_FILE = "model.json"
 SHARD_FILE = "group1-shard1of1.bin"
@@ -255,7 +256,7 @@ def read_class_names(path: str | Path) -> tuple[str, ...]:
         raise InputError(path, f"cannot read it ({exc.strerror})") from None
     names = [line.strip() for line in text.splitlines() if line.strip()]
     if len(names) != NUM_CLASSES:
-        raise InputError(path, f"{len(names)} class names, expected {NUM_CLASSES} (the model's outputs), "
+        raise InputError(path, f"{counted(len(names), 'class name')}, expected {NUM_CLASSES} (the model's outputs), "
                                "one per line")
     return validate_class_names(path, names)
 
@@ -266,11 +267,12 @@ def validate_class_names(source: str | Path, names: Any) -> tuple[str, ...]:
         raise InputError(source, "class names must be a list of strings")
     cleaned = tuple(n.strip() for n in names)
     if len(cleaned) != NUM_CLASSES:
-        raise InputError(source, f"{len(cleaned)} class names, expected {NUM_CLASSES}")
+        raise InputError(source, f"{counted(len(cleaned), 'class name')}, expected {NUM_CLASSES}")
     if any(not n or "\n" in n or len(n) > 80 for n in cleaned):
         raise InputError(source, "class names must be non-empty single lines of at most 80 characters")
-    if len(set(cleaned)) != len(cleaned):
-        raise InputError(source, "class names repeat")
+    repeated = sorted({n for n in cleaned if cleaned.count(n) > 1}, key=cleaned.index)  # in order of first use
+    if repeated:
+        raise InputError(source, "class names repeat: " + ", ".join(repr(n) for n in repeated))
     return cleaned
 
 

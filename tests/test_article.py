@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from cnn_explainer.article import render_article
+from cnn_explainer.cli import main
 from cnn_explainer.errors import InputError
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
@@ -74,6 +77,18 @@ def test_heading_without_anchor_is_an_error_with_line(tmp_path):
     source.write_text("{#x}\n## One\n\ntext\n\n## Two\n", encoding="utf-8")
     with pytest.raises(InputError, match="line 6: heading 'Two' has no"):
         render_article(source)
+
+
+def test_a_non_utf8_article_names_the_line_of_the_first_bad_byte(tmp_path):
+    """An editor saving Latin-1 is the usual cause; the line says where to look, a byte offset would not."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    good = (content / "en.md").read_bytes()
+    (content / "en.md").write_bytes(b"{#article-intro}\n## Intro\n\ncaf\xe9 au lait\n" + good)
+    result = CliRunner().invoke(main, ["build", "--content", str(content), "--out", str(tmp_path / "site")])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == f"error: {content / 'en.md'}: line 4: not UTF-8 text"
+    assert not (tmp_path / "site").exists()
 
 
 def test_table_alignment_is_a_class_not_a_style_attribute(tmp_path):

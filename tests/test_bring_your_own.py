@@ -49,6 +49,10 @@ def test_a_gallery_of_1_to_100_images(tmp_path, count):
     out = tmp_path / "site"
     result = build("--images", str(tmp_path / "photos"), "--out", str(out))
     assert result.exit_code == 0, result.output
+    images_word = "1 image" if count == 1 else f"{count} images"  # counted nouns agree with their number
+    assert re.fullmatch(rf"built {re.escape(str(out))} in [\d.]+ s: {images_word} on .+, \d+ files, [\d.]+ MB\n",
+                        result.stdout), result.stdout
+    assert f"forward pass ({images_word} on " in result.stderr
     page = page_json(out)
     ids = [s["id"] for s in page["samples"]]
     assert ids == [p.stem for p in images]
@@ -87,9 +91,11 @@ def test_original_model_with_a_class_file_reproduces_its_top1s(tmp_path):
 
 @pytest.mark.parametrize("text,problem", [
     ("one\ntwo\n", "2 class names, expected 10 (the model's outputs), one per line"),
-    ("\n".join(["same"] * 10), "class names repeat"),
+    ("one\n", "1 class name, expected 10 (the model's outputs), one per line"),
+    ("\n".join(["same"] * 10), "class names repeat: 'same'"),
+    ("\n".join(["cat", "dog", "cat", "dog", "emu", *[f"c{i}" for i in range(5)]]), "class names repeat: 'cat', 'dog'"),
     (None, "no such class-names file"),
-], ids=["too few", "repeated", "missing"])
+], ids=["too few", "one", "repeated", "two repeated", "missing"])
 def test_bad_class_file_is_one_line_and_status_2(tmp_path, text, problem):
     path = tmp_path / "classes.txt"
     if text is not None:

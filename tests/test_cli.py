@@ -58,9 +58,13 @@ _BROKEN = ("import cnn_explainer.config as config; config.load_config = lambda *
            "import sys; from cnn_explainer.cli import main; sys.argv[0] = 'cnn-explainer'; main()")
 
 
-@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
-def test_internal_error_is_status_1_with_a_traceback_only_under_debug(tmp_path, debug):
-    args = [sys.executable, "-c", _BROKEN, *(["--debug"] if debug else []), "build", "--out", str(tmp_path / "s")]
+@pytest.mark.parametrize("where", [None, "before", "after"], ids=["plain", "debug-before", "debug-after"])
+def test_internal_error_is_status_1_with_a_traceback_only_under_debug(tmp_path, where):
+    # The hint says "run with --debug": it works before the command name and after it.
+    debug = where is not None
+    build = ["build", "--out", str(tmp_path / "s")]
+    args = [sys.executable, "-c", _BROKEN, *(["--debug"] if where == "before" else []), *build,
+            *(["--debug"] if where == "after" else [])]
     result = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 1
@@ -79,3 +83,16 @@ def test_bad_input_is_one_line_status_2_even_under_debug(tmp_path):
                              "--out", str(tmp_path / "s")], capture_output=True, text=True, cwd=tmp_path,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 2 and without_using(result.stderr) == f"error: {bad}: not an image Pillow can read\n"
+
+
+@pytest.mark.parametrize("command", ["build", "serve", "predict", "train", "new"])
+def test_every_command_accepts_debug(command):
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and "--debug" in result.stdout
+
+
+def test_train_help_explains_epochs_and_seed():
+    result = CliRunner().invoke(main, ["train", "--help"], terminal_width=200)
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip().startswith("--")}
+    assert "Passes over train/" in lines["--epochs"]
+    assert "same seed" in lines["--seed"]

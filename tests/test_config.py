@@ -127,6 +127,14 @@ def test_site_toml_errors_name_the_line_and_key(tmp_path, toml, fragment, messag
     assert message in str(info.value) and "\n" not in str(info.value)
 
 
+def test_non_utf8_site_toml_names_the_line(tmp_path):
+    folder = _content(tmp_path, "")
+    (folder / "site.toml").write_bytes(VALID.replace('id = "a"', 'id = "caf\xe9"').encode("latin-1"))
+    with pytest.raises(InputError) as info:
+        load_config(folder)
+    assert str(info.value) == f"{folder / 'site.toml'}: line 4: not UTF-8 text"  # the line of the first bad byte
+
+
 def test_unterminated_toml_points_at_the_last_line(tmp_path):
     folder = _content(tmp_path, "")
     (folder / "site.toml").write_text('title = "T"\nlanguages = ["en",\n')

@@ -33,10 +33,11 @@ class Served:
     log: list[str] = field(default_factory=list)
     url: str = ""
 
-    def wait_for_line(self, prefix: str, timeout: float = 120) -> str:
+    def wait_for_line(self, prefix: str, timeout: float = 120, since: int = 0) -> str:
+        """The first line starting with `prefix` among those printed after the first `since` lines."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for line in list(self.log):
+            for line in list(self.log)[since:]:
                 if line.startswith(prefix):
                     return line
             if self.process.poll() is not None:
@@ -106,7 +107,81 @@ def test_a_broken_article_keeps_the_last_good_build(served):
     line = served.wait_for_line("error: ", timeout=30)
     assert "en.md" in line
     assert MARK in served.get(), "the previous build should still be served"
+    printed = len(served.log)
     source.write_text(good, encoding="utf-8")
+    served.wait_for_line("rebuilt in", timeout=30, since=printed)  # settled before the next test opens a page
+
+
+OVERLAY = "[role=alert].cnnx-serve-error"
+HOSTILE = "<img src=x onerror=document.title='pwned'>"  # an error message quoting markup must show it as text
+
+
+def _open(served: Served, context, path: str, problems: list[str]):
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)  # CSP violations too
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(served.url + path)
+    page.wait_for_selector("[data-role=overview][data-drawn]", state="attached", timeout=15_000)
+    return page
+
+
+def _overlay_text(page, expected: str) -> str:
+    """The overlay's rendered text once it holds `expected`, checked to be on top of the page."""
+    page.wait_for_function("([selector, expected]) => { const o = document.querySelector(selector); "
+                           "return o !== null && o.innerText.includes(expected); }", arg=[OVERLAY, expected],
+                           timeout=15_000)
+    box = page.locator(OVERLAY).bounding_box()
+    on_top = page.evaluate("([selector, x, y]) => document.querySelector(selector).contains("
+                           "document.elementFromPoint(x, y))",
+                           [OVERLAY, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+    assert on_top and box["y"] >= 0 and box["width"] > 300, box
+    return page.locator(OVERLAY).inner_text()
+
+
+def test_a_failed_rebuild_shows_its_error_in_the_open_pages_until_a_good_one(served, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    problems: list[str] = []
+    english, chinese = _open(served, context, "", problems), _open(served, context, "zh/", problems)
+    config = served.content / "site.toml"
+    good = config.read_text(encoding="utf-8")
+    assert 'title = "CNN Explainer"' in good
+
+    printed = len(served.log)
+    config.write_text(good.replace('title = "CNN Explainer"', "title = 3", 1), encoding="utf-8")
+    error = served.wait_for_line("error: ", timeout=30, since=printed).split(" (still serving", 1)[0]
+    assert error == f"error: {config}: line 2: 'title' must be a str, got 3"
+    for page, heading, dismiss in ((english, "Build failed", "Dismiss"), (chinese, "构建失败", "关闭")):
+        text = _overlay_text(page, error)
+        assert text.splitlines()[0].startswith(heading) and error in text
+        assert page.locator(OVERLAY).get_by_role("button").inner_text() == dismiss
+    assert MARK in served.get(), "the last good build stays served"
+    assert "__serve__" not in (served.out / "index.html").read_text(encoding="utf-8")
+
+    english.locator(OVERLAY).get_by_role("button").click()  # dismissible
+    assert english.locator(OVERLAY).count() == 0
+
+    # Another failure (site.toml mended, the article broken with markup in its message) shows again.
+    article = served.content / "en.md"
+    good_article = article.read_text(encoding="utf-8")
+    printed = len(served.log)
+    article.write_text(good_article + f"\n## {HOSTILE}\n", encoding="utf-8")  # first, so no build in between passes
+    config.write_text(good, encoding="utf-8")
+    error = served.wait_for_line(f"error: {article}", timeout=30, since=printed).split(" (still serving", 1)[0]
+    assert HOSTILE in error
+    for page in (english, chinese):
+        assert error in _overlay_text(page, HOSTILE)
+        assert page.locator(f"{OVERLAY} img").count() == 0 and page.locator("img[src=x]").count() == 0
+        assert page.title() != "pwned"
+
+    # Mended: both pages reload by themselves, and no overlay comes back.
+    with english.expect_event("load", timeout=30_000), chinese.expect_event("load", timeout=30_000):
+        article.write_text(good_article, encoding="utf-8")
+    for page in (english, chinese):
+        page.wait_for_selector("[data-role=overview][data-drawn]", state="attached", timeout=15_000)
+        page.wait_for_timeout(500)  # the event stream's first message has come
+        assert page.locator(OVERLAY).count() == 0
+    assert problems == []
+    context.close()
 
 
 def test_ctrl_c_stops_cleanly(served):
