@@ -135,11 +135,12 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=1) as pool:
         with _stage("load inputs", report):
-            check_target(options.out)  # fail before the slow stages, not after them
+            # Fail before the slow stages, not after them. A build folder that holds an input, or lies
+            # inside one (or inside another build), is refused: replacing it would delete or pollute that.
+            given = [options.content, options.weights, *([options.classes] if options.classes else [])]
+            check_target(options.out, given)
             config = load_config(options.content, list(options.images) or None, options.base_url, warn)
-            # replacing a build folder that holds an input would delete that input
-            inputs = [options.content, options.weights, *(s.path for s in config.samples)]
-            check_target(options.out, [*inputs, options.classes] if options.classes else inputs)
+            check_target(options.out, [*given, *(s.path for s in config.samples), *options.images])
             model = load_model(options.weights, options.classes)
             history = about.load_history(options.weights)
             static = read_static_files(options.content)

@@ -105,7 +105,11 @@ classes_option = click.option(
 @click.option("--top", default=3, show_default=True, type=click.IntRange(1, 10), help="Classes listed per image.")
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 def predict(weights: Path | None, classes: Path | None, as_json: bool, top: int, images: tuple[Path, ...]) -> None:
-    """Classify IMAGE files and print the top classes of each."""
+    """Classify IMAGE files (or the images in IMAGE folders) and print the top classes of each.
+
+    A file that is not a usable image is skipped with a one-line warning; only when none is usable
+    does it fail (exit 2).
+    """
     from .model import device_description
     from .predict import predict_images
     from .weights import load_model
@@ -113,7 +117,7 @@ def predict(weights: Path | None, classes: Path | None, as_json: bool, top: int,
     weights = _resolve_defaults(weights=weights)["weights"]
     model = load_model(weights, classes)
     started = time.perf_counter()
-    results = predict_images(model, images)
+    results = predict_images(model, images, warn=lambda line: click.echo(f"warning: {line}", err=True))
     if as_json:
         click.echo(json.dumps(results, indent=1, ensure_ascii=False))
         return
@@ -148,12 +152,14 @@ def new(folder: Path) -> None:
               help="Fraction of each class of train/ held out to choose the epoch; 0 trains on all of "
                    "train/ and keeps the last epoch (use an epoch count chosen by an earlier held-out run).")
 @click.option("--out", default=Path("runs/latest"), show_default=True, type=click.Path(path_type=Path),
-              help="Folder for model.json, the shard, history.json and MODEL_CARD.md.")
+              help="Folder for model.json, the shard, history.json and MODEL_CARD.md: missing, empty or an "
+                   "earlier run's (checked before training; never the current or home folder).")
+@click.option("--force", is_flag=True, help="Replace the model an earlier run left in --out.")
 @click.option("--teacher", "teachers", multiple=True, type=click.Path(path_type=Path),
               help="A trained model (model.json or its folder) to distil from; repeat for an ensemble. "
                    "Each image's target is then the teachers' mean prediction instead of its label.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, teachers: tuple[Path, ...],
+def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, force: bool, teachers: tuple[Path, ...],
           quiet: bool) -> None:
     """Train TinyVGG on an image-folder dataset and write TF.js weights plus a model card."""
     from .model import device_description
@@ -162,7 +168,7 @@ def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, teacher
 
     click.echo(f"training on {device_description()}", err=True)
     run_training(TrainConfig(data=data, out=out, epochs=epochs, seed=seed, holdout_fraction=holdout,
-                             teachers=teachers),
+                             teachers=teachers, force=force),
                  log=lambda line: click.echo(line, err=True), progress=not quiet)
 
 
@@ -192,7 +198,8 @@ def build(content: Path | None, weights: Path | None, classes: Path | None, imag
     summary = build_site(options,
                          report=lambda stage, seconds: click.echo(f"  {stage:<44} {seconds:6.2f} s", err=True),
                          warn=lambda line: click.echo(f"warning: {line}", err=True))
-    click.echo(f"built {summary.out} in {summary.seconds:.1f} s: {counted(summary.samples, 'image')} on "
+    from .errors import printable
+    click.echo(f"built {printable(summary.out)} in {summary.seconds:.1f} s: {counted(summary.samples, 'image')} on "
                f"{summary.device}, {counted(summary.files, 'file')}, {summary.bytes / 1e6:.1f} MB")
 
 

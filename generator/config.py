@@ -7,7 +7,6 @@ to the content folder). `--images` replaces the gallery; ids then come from file
 from __future__ import annotations
 
 import re
-import sys
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,8 +15,8 @@ from typing import Any
 
 from PIL import Image
 
-from .errors import InputError, not_utf8
-from .images import IMAGE_SUFFIXES, load_rgb
+from .errors import InputError, not_utf8, printable
+from .image_files import image_files, usable_images
 
 CONFIG_FILE = "site.toml"
 # Every UI string the templates and scripts use; each language's [strings.<lang>] table needs all.
@@ -42,6 +41,7 @@ UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_un
                 "detail_legend_maps", "detail_legend_kernel", "detail_legend_weight", "detail_flattened",
                 "detail_weights_into", "detail_value", "detail_weight", "detail_sum_products", "detail_network_logit",
                 "detail_flat_source", "detail_class", "detail_title")
+MAX_SAMPLES = 100  # the gallery's limit (README: 1 to 100 images); each sample is a data file of ~100 KB
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -154,57 +154,26 @@ def _samples_from_toml(source: Path, content: Path, entries: Any, text: str = ""
     return samples
 
 
-def _warn_on_stderr(line: str) -> None:
-    print(f"warning: {line}", file=sys.stderr)
-
-
-def usable_images(files: list[Path], warn: Callable[[str], None] | None = None) -> list[tuple[Path, Image.Image]]:
-    """The `--images` files that load, each with its decoded picture; every other one is named in a one-line
-    warning and skipped.
-
-    Policy: a folder of someone's photos often holds one broken or unsupported file (a partial
-    download, a renamed document); the gallery of the rest is still what they asked for, and the
-    warning names the file and the problem. A build with no usable image fails (exit 2): with one
-    file, with that file's own error. Missing paths and site.toml's curated samples still stop the build.
-    """
-    good: list[tuple[Path, Image.Image]] = []  # (file, its decoded picture), in the order given
-    problems: list[InputError] = []
-    for file in files:
-        try:
-            good.append((file, load_rgb(file)))
-        except InputError as exc:
-            problems.append(exc)
-    if not good and len(problems) == 1:
-        raise problems[0]
-    for problem in problems:
-        (warn or _warn_on_stderr)(f"{problem}; skipped")
-    if not good:
-        raise InputError("--images", f"none of the {len(files)} image files is usable (each is named above)")
-    return good
-
-
 def samples_from_paths(paths: list[Path], warn: Callable[[str], None] | None = None) -> list[SampleSource]:
-    """`--images` arguments (files or folders of images) as gallery entries, in a stable order."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-            if not found:
-                raise InputError(path, f"folder holds no images ({', '.join(IMAGE_SUFFIXES)})")
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise InputError(path, "no such image file or folder")
-    pictures = usable_images(files, warn)
+    """`--images` arguments (files or folders of images) as gallery entries, in a stable order.
+
+    image_files.py holds the policy (each file once, a bad one skipped with a warning); the gallery
+    takes at most MAX_SAMPLES. Titles and ids come from the file name, any bytes of it that are not
+    UTF-8 shown as U+FFFD.
+    """
+    pictures = usable_images(image_files(paths), warn)
+    if len(pictures) > MAX_SAMPLES:
+        raise InputError("--images", f"{len(pictures)} usable images, more than the gallery's limit of "
+                                     f"{MAX_SAMPLES}; choose fewer")
     samples, seen = [], set()
     for file, picture in pictures:
-        base = sample_id = slug(file.stem)
+        stem = printable(file.stem)
+        base = sample_id = slug(stem)
         counter = 2
         while sample_id in seen:  # two files with the same stem get -2, -3, ...
             sample_id, counter = f"{base}-{counter}", counter + 1
         seen.add(sample_id)
-        samples.append(SampleSource(sample_id, file.stem.replace("_", " "), file, picture))
+        samples.append(SampleSource(sample_id, stem.replace("_", " "), file, picture))
     return samples
 
 

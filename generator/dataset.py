@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
-from .images import IMAGE_SUFFIXES, load_rgb
+from .image_files import Warn, files_in, usable_images
 
 
 @dataclass
@@ -28,21 +28,21 @@ def class_folders(root: Path) -> list[str]:
     return folders
 
 
-def image_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+def load_split(root: Path, split: str, classes: list[str], warn: Warn | None = None) -> Split:
+    """Every usable image of one split, preprocessed exactly as `predict` and `build` preprocess them.
 
-
-def load_split(root: Path, split: str, classes: list[str]) -> Split:
-    """Every image of one split, preprocessed exactly as `predict` and `build` preprocess them."""
+    A file that is not a usable image is skipped with a warning (image_files.py: the same policy as
+    `build` and `predict`); a class folder with no usable image at all is an error.
+    """
     images, labels = [], []
     for label, name in enumerate(classes):
         folder = root / split / name
         if not folder.is_dir():
             raise InputError(folder, f"missing: {split}/ needs the same class folders as train/")
-        files = image_files(folder)
+        files = files_in(folder)
         if not files:
             raise InputError(folder, "holds no images")
-        for path in files:
-            images.append(np.asarray(load_rgb(path), dtype=np.uint8))
+        for _, picture in usable_images(files, warn, source=folder):
+            images.append(np.asarray(picture, dtype=np.uint8))
             labels.append(label)
     return Split(np.stack(images), np.asarray(labels, dtype=np.int32))

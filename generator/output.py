@@ -1,8 +1,9 @@
 """The build folder on disk: never lose anything, never leave a half-written or mixed site.
 
 - `check_target` refuses any `--out` that is not missing, empty or a previous build (it has the
-  marker), and the folders a slip of the keyboard could name: the current folder, the home
-  folder, the file-system root and their ancestors, and any folder holding the build's own inputs.
+  marker), and (`refuse_unsafe`, shared with `train --out`) the folders a slip of the keyboard could
+  name: the current folder, the home folder, the file-system root and their ancestors, any folder
+  holding one of the command's inputs, and any folder inside an input or inside a previous build.
 - `write_atomically` writes every file into a temporary sibling folder and then swaps it with the
   previous build in one step (Linux `renameat2(RENAME_EXCHANGE)`), so at every instant — even if
   the process is killed with SIGKILL — `--out` is either the whole previous build or the whole new
@@ -24,7 +25,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .errors import InputError
@@ -46,11 +47,13 @@ def _protected(out: Path) -> str | None:
     return None
 
 
-def check_target(out: Path, inputs: Iterable[Path] = ()) -> None:
-    """InputError unless `out` is missing, an empty folder or a previous build (it has the marker).
+def refuse_unsafe(out: Path, inputs: Iterable[Path] = (), command: str = "build", hint: str = "like build/") -> Path:
+    """The rules every output folder obeys (`build --out`, `train --out`); returns `out` resolved.
 
-    `inputs` are the files and folders the build reads: a build folder holding one of them is
-    refused too, since replacing it would delete the input.
+    InputError if `out` is a file or a link, a protected folder (`_protected`), holds one of the
+    command's `inputs` (replacing it would delete that input) or lies inside one of them or inside a
+    previous build (the next build of that folder would delete it; a build inside the content or
+    images folder would be read as input).
     """
     out = Path(out)
     if out.is_symlink() or (out.exists() and not out.is_dir()):
@@ -58,10 +61,28 @@ def check_target(out: Path, inputs: Iterable[Path] = ()) -> None:
     resolved = out.resolve()
     reason = _protected(resolved)
     if reason:
-        raise InputError(out, f"{reason}; refusing to replace it (give --out a folder of its own, like build/)")
+        raise InputError(out, f"{reason}; refusing to replace it (give --out a folder of its own, {hint})")
     for item in inputs:
-        if Path(item).resolve().is_relative_to(resolved):
-            raise InputError(out, f"holds {item}, an input of this build; refusing to replace it")
+        where = Path(item).resolve()
+        if where.is_relative_to(resolved):
+            raise InputError(out, f"holds {item}, an input of this {command}; refusing to replace it")
+        if where.is_dir() and resolved.is_relative_to(where):
+            raise InputError(out, f"is inside {item}, an input of this {command}; refusing to write there "
+                                  "(give --out a folder of its own)")
+    for parent in resolved.parents:
+        if (parent / MARKER).is_file():
+            raise InputError(out, f"is inside {parent}, a previous build, which the next build replaces whole; "
+                                  "refusing to write there")
+    return resolved
+
+
+def check_target(out: Path, inputs: Iterable[Path] = ()) -> None:
+    """InputError unless `out` is missing, an empty folder or a previous build (it has the marker).
+
+    `inputs` are the files and folders the build reads: `refuse_unsafe` says which places that rules out.
+    """
+    out = Path(out)
+    refuse_unsafe(out, inputs)
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         raise InputError(out, f"folder is not empty and has no {MARKER} marker, so it is not a previous "
                               "build; refusing to overwrite it (choose another --out or empty it)")
@@ -91,12 +112,12 @@ def _siblings(out: Path, kind: str) -> list[Path]:
 
 
 def _clean_stale(out: Path) -> None:
-    """Remove what a killed build left beside `out`; first restore a previous build it had moved aside.
+    """Remove what a killed write left beside `out`; first restore the previous folder it had moved aside.
 
     Called with the lock held, so no other build is using these folders.
     """
     for old in _siblings(out, _OLD):
-        if not out.exists() and (old / out.name / MARKER).is_file():
+        if not out.exists() and (old / out.name).is_dir():
             os.replace(old / out.name, out)
         shutil.rmtree(old, ignore_errors=True)
     for staging in _siblings(out, _STAGING):
@@ -136,15 +157,19 @@ def _swap_in(staging: Path, out: Path) -> Path | None:
     return old
 
 
-def write_atomically(files: dict[str, bytes], out: Path) -> None:
-    """Write `files` into a temporary sibling of `out`, then swap it in; on any error `out` is untouched."""
+def write_atomically(files: dict[str, bytes], out: Path, check: Callable[[Path], None] = check_target,
+                     what: str = "the build") -> None:
+    """Write `files` into a temporary sibling of `out`, then swap it in; on any error `out` is untouched.
+
+    `check(out)` says whether `out` may be replaced (build folders by default; `train` passes its own).
+    """
     out = Path(os.path.abspath(out))
-    check_target(out)
+    check(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with _locked(out.parent):
             _clean_stale(out)
-            check_target(out)  # again, under the lock: another build may have changed it meanwhile
+            check(out)  # again, under the lock: another build may have changed it meanwhile
             staging = Path(tempfile.mkdtemp(prefix=f"{out.name}.{_STAGING}-", dir=out.parent))
             try:
                 for relative, content in sorted(files.items()):
@@ -159,4 +184,4 @@ def write_atomically(files: dict[str, bytes], out: Path) -> None:
             if previous is not None:
                 shutil.rmtree(previous, ignore_errors=True)
     except OSError as exc:  # a full disk, a read-only folder: the user's to fix, not a bug of ours
-        raise InputError(out, f"cannot write the build ({exc.strerror or exc})") from None
+        raise InputError(out, f"cannot write {what} ({exc.strerror or exc})") from None

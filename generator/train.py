@@ -29,10 +29,11 @@ import numpy as np
 import optax
 
 from .dataset import Split, class_folders, load_split
-from .errors import InputError
+from .errors import InputError, printable
 from .model import INPUT_SHAPE, NUM_CLASSES, Params, device_description, init_params, logits_only
 from .model_card import render_model_card
-from .weights import Model, load_model, resolve_model_file, save_model, validate_class_names
+from .model_output import CARD_FILE, HISTORY_FILE, check_model_out, write_model
+from .weights import Model, load_model, model_files, resolve_model_file, validate_class_names
 
 EVAL_BATCH = 250
 
@@ -53,6 +54,7 @@ class TrainConfig:
     ema_decay: float = 0.998
     holdout_fraction: float = 0.1  # of each class in train/, for choosing the epoch; 0: keep the last
     teachers: tuple[Path, ...] = ()  # TF.js models whose mean prediction replaces the (smoothed) label
+    force: bool = False  # replace a model already in `out` (model_output.py)
 
 
 @dataclass
@@ -169,11 +171,16 @@ def confusion_matrix(labels: np.ndarray, preds: np.ndarray, n: int) -> np.ndarra
 def train(config: TrainConfig, log: Callable[[str], None] = print, progress: bool = True) -> dict:
     """Train, keep the best epoch's EMA weights, write weights/history/model card; return the summary."""
     started = time.perf_counter()
+    check_model_out(config.out, _inputs(config), config.force)  # before the hours of training, not after
     folders = class_folders(config.data)
     class_names = validate_class_names(config.data / "train", [f.replace("_", " ") for f in folders])
-    log(f"loading {config.data} ({len(folders)} classes)")
-    full_train = load_split(config.data, "train", folders)
-    val = load_split(config.data, "val", folders)
+    log(f"loading {printable(config.data)} ({len(folders)} classes)")
+
+    def warn(line: str) -> None:
+        log(f"warning: {line}")
+
+    full_train = load_split(config.data, "train", folders, warn)
+    val = load_split(config.data, "val", folders, warn)
     train_split, holdout = split_holdout(full_train, config.holdout_fraction, config.seed)
     log(f"train {len(train_split.labels)}, held out {len(holdout.labels)} (chooses the epoch), "
         f"val {len(val.labels)} (reported only)")
@@ -236,7 +243,7 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, progress: boo
         "train_seconds": round(seconds, 1),
         "device": device_description(),
         "teachers": [_provenance(path) for path in config.teachers],
-        "command": "cnn-explainer train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+        "command": "cnn-explainer train " + " ".join(shlex.quote(printable(a)) for a in sys.argv[2:])
         if len(sys.argv) > 1 and sys.argv[1] == "train" else "",
         "config": {k: _plain(v) for k, v in asdict(config).items()},
         "counts": {"train": len(train_split.labels), "holdout": len(holdout.labels),
@@ -245,7 +252,7 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, progress: boo
     write_outputs(config.out, best_params, class_names, history, summary, config)
     how = "by held-out accuracy" if len(holdout.labels) else "the last; nothing held out"
     log(f"kept epoch {best_epoch} ({how}): val top-1 {summary['val_accuracy']:.1%} "
-        f"in {seconds / 60:.1f} min -> {config.out}")
+        f"in {seconds / 60:.1f} min -> {printable(config.out)}")
     return summary
 
 
@@ -265,14 +272,15 @@ def _provenance(teacher: Path) -> dict:
     """What the model card says of a teacher: its path, and how it was trained when it kept a history."""
     history = resolve_model_file(teacher).parent / "history.json"
     summary = json.loads(history.read_text(encoding="utf-8")).get("summary", {}) if history.is_file() else {}
-    return {"path": str(teacher), "command": summary.get("command", ""), "val_accuracy": summary.get("val_accuracy")}
+    return {"path": printable(teacher), "command": summary.get("command", ""),
+            "val_accuracy": summary.get("val_accuracy")}
 
 
 def _plain(value: object) -> object:
     """Paths as strings, so the config goes into history.json as written on the command line."""
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
-    return str(value) if isinstance(value, Path) else value
+    return printable(value) if isinstance(value, Path) else value
 
 
 def _fmt(value: float | None) -> str:
@@ -304,12 +312,20 @@ def _progress(total: int, label: str, enabled: bool) -> Callable[[int, float, fl
     return show
 
 
+def _inputs(config: TrainConfig) -> list[Path]:
+    """What a run reads, which its --out may neither hold nor lie inside (a run inside train/ would be a class)."""
+    return [config.data / "train", config.data / "val",
+            *(Path(t).parent if Path(t).is_file() else Path(t) for t in config.teachers)]
+
+
 def write_outputs(out: Path, params: Params, class_names: tuple[str, ...], history: list[EpochStats],
                   summary: dict, config: TrainConfig) -> None:
+    """Every file of the run made in memory first, then swapped in whole: a failure leaves `out` as it was."""
     metadata = {"trained_by": "cnn-explainer train", "val_accuracy": round(summary["val_accuracy"], 4)}
-    save_model(Model(params=jax.tree_util.tree_map(np.asarray, params), class_names=class_names,
-                     metadata=metadata), out)
-    (out / "history.json").write_text(json.dumps(
+    files = model_files(Model(params=jax.tree_util.tree_map(np.asarray, params), class_names=class_names,
+                              metadata=metadata))
+    files[HISTORY_FILE] = (json.dumps(
         {"class_names": list(class_names), "epochs": [asdict(h) for h in history], "summary": summary},
-        indent=1) + "\n", encoding="utf-8")
-    (out / "MODEL_CARD.md").write_text(render_model_card(class_names, history, summary, config), encoding="utf-8")
+        indent=1) + "\n").encode("utf-8")
+    files[CARD_FILE] = render_model_card(class_names, history, summary, config).encode("utf-8")
+    write_model(files, out, _inputs(config), config.force)

@@ -299,10 +299,8 @@ def _layer_config(layer_name: str, kind: str, first: bool) -> dict[str, Any]:
     return {**base, "units": NUM_CLASSES, "activation": "softmax", "use_bias": True, **init}
 
 
-def save_model(model: Model, folder: str | Path) -> Path:
-    """Write model.json + one shard; a Keras-compatible file the original CNN Explainer can load."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+def model_files(model: Model) -> dict[str, bytes]:
+    """model.json + one shard, as bytes: a Keras-compatible model the original CNN Explainer can load."""
     layers = [{"class_name": _KERAS_CLASS[layer.kind],
                "config": _layer_config(layer.name, layer.kind, index == 0)}
               for index, layer in enumerate(LAYERS)]
@@ -326,7 +324,14 @@ def save_model(model: Model, folder: str | Path) -> Path:
         "weightsManifest": [{"paths": [SHARD_FILE], "weights": weights}],
         "userDefinedMetadata": {**model.metadata, "class_names": list(model.class_names)},
     }
-    (folder / SHARD_FILE).write_bytes(b"".join(chunks))
-    model_file = folder / MODEL_FILE
-    model_file.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return model_file
+    return {SHARD_FILE: b"".join(chunks),
+            MODEL_FILE: (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")}
+
+
+def save_model(model: Model, folder: str | Path) -> Path:
+    """Write `model_files` into `folder` as they are (`train` writes them atomically, model_output.py)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in model_files(model).items():
+        (folder / name).write_bytes(content)
+    return folder / MODEL_FILE

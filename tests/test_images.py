@@ -36,9 +36,9 @@ def _solid(mode: str, colour) -> Image.Image:
 # mode, how to make it, file suffix, the RGB bytes a person expects
 MODES = {
     "L": (lambda: _solid("L", 200), "png", (200, 200, 200)),
-    "LA": (lambda: _solid("LA", (100, 128)), "png", (100, 100, 100)),
+    "LA": (lambda: _solid("LA", (100, 128)), "png", (177, 177, 177)),  # over white: (100*128 + 255*127) / 255
     "P": (lambda: _solid("RGB", (10, 200, 30)).convert("P", palette=Image.Palette.ADAPTIVE), "png", (10, 200, 30)),
-    "RGBA": (lambda: _solid("RGBA", (250, 20, 40, 60)), "png", (250, 20, 40)),
+    "RGBA": (lambda: _solid("RGBA", (250, 20, 40, 60)), "png", (254, 200, 204)),  # 60/255 of it over white
     "CMYK": (lambda: _solid("CMYK", (0, 255, 255, 0)), "jpg", (255, 0, 0)),
     "1": (lambda: _solid("1", 1), "png", (255, 255, 255)),
     "I;16": (lambda: Image.fromarray(np.full((50, 80), 65535, np.uint16)), "png", (255, 255, 255)),
@@ -291,7 +291,7 @@ def _awkward_folder(folder: Path) -> dict[str, tuple[str, tuple[int, int, int] |
     (folder / "broken.jpg").write_bytes(b"")
     (folder / "notes.jpg").write_text("not a picture")
     return {  # in file-name order; ids are lower-case [a-z0-9_-], a repeated stem gets -2
-        "alpha": ("alpha", (250, 20, 40)), "animated": ("animated", (255, 0, 0)), "caf": ("café ☕", (1, 2, 3)),
+        "alpha": ("alpha", (255, 255, 255)), "animated": ("animated", (255, 0, 0)), "caf": ("café ☕", (1, 2, 3)),
         "cmyk": ("cmyk", (255, 0, 0)), "deep-16-bit": ("deep 16-bit", (128, 128, 128)),
         "it-s-quoted": ('it\'s "quoted"', (4, 5, 6)), "pages": ("pages", (0, 0, 255)),
         "palette": ("palette", (10, 200, 30)), "rotated": ("rotated", None), "same": ("same", (7, 8, 9)),
@@ -327,3 +327,87 @@ def test_cli_build_of_a_folder_of_awkward_images(tmp_path):
             assert pixels[0, :28].mean() > 230 and pixels[2, 36:].mean() > 230
         else:
             np.testing.assert_allclose(pixels.mean(axis=(1, 2)), colour, atol=4, err_msg=sample_id)
+
+
+# --- transparency: composited over white, as the page does it -----------------------------------------
+
+def _over_white(rgba: np.ndarray) -> np.ndarray:
+    """The expected bytes, worked out in floating point: colour * alpha + white * (1 - alpha)."""
+    alpha = rgba[..., 3:].astype(np.float64) / 255
+    return np.rint(rgba[..., :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
+
+
+def test_transparency_is_composited_over_white(tmp_path):
+    from cnn_explainer.images import load_rgb
+    rgba = np.zeros((64, 64, 4), np.uint8)
+    rgba[:, :32] = (20, 160, 40, 255)  # opaque left half
+    rgba[:, 32:48] = (200, 10, 10, 0)  # fully transparent: its stored red must not show
+    rgba[:, 48:] = (0, 0, 250, 100)  # partly transparent blue
+    path = _save(Image.fromarray(rgba, "RGBA"), tmp_path / "half.png")
+    got = np.asarray(load_rgb(path))
+    np.testing.assert_array_equal(got, _over_white(rgba))
+    assert got[0, 40].tolist() == [255, 255, 255]
+
+
+def test_a_transparent_palette_colour_is_white(tmp_path):
+    image = Image.new("P", (64, 64), 1)
+    image.putpalette([0, 0, 0, 200, 30, 30] + [0] * 762)
+    path = _save(image, tmp_path / "clear.gif", transparency=1)
+    np.testing.assert_array_equal(load_image(path), np.ones((64, 64, 3), np.float32))
+
+
+# --- big photos: JPEGs decode at reduced size; formats decoded whole keep the pixel limit --------------
+
+@pytest.fixture(scope="module")
+def big_jpeg(tmp_path_factory) -> Path:
+    """An 8000x8000 photo-like JPEG (64 million pixels, over the 50-million limit for whole decodes)."""
+    path = tmp_path_factory.mktemp("big") / "big photo.jpg"
+    y, x = np.mgrid[0:8000, 0:8000].astype(np.float32) / 8000
+    pixels = np.stack([128 + 110 * np.sin(9 * x + 3 * y), 128 + 110 * np.cos(7 * y), 255 * x * y], -1)
+    Image.fromarray(pixels.astype(np.uint8)).save(path, quality=90)
+    return path
+
+
+def _full_decode_and_resize(path: Path) -> np.ndarray:
+    """An independent reference: Pillow decodes every pixel, then the centre square goes to 64x64."""
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    try:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    square = image.crop((left, top, left + side, top + side))
+    return np.asarray(square.resize((64, 64), Image.Resampling.BILINEAR)).astype(np.int16)
+
+
+def test_a_jpeg_over_50_million_pixels_loads_like_a_full_decode(big_jpeg):
+    from cnn_explainer.images import load_rgb
+    got = np.asarray(load_rgb(big_jpeg)).astype(np.int16)
+    want = _full_decode_and_resize(big_jpeg)
+    difference = np.abs(got - want)
+    assert difference.mean() < 0.5 and difference.max() <= 2, (difference.mean(), difference.max())
+
+
+def test_predict_classifies_a_big_jpeg(big_jpeg):
+    from click.testing import CliRunner
+    from cnn_explainer.cli import main
+    from conftest import DEFAULT_WEIGHTS
+    result = CliRunner().invoke(main, ["predict", "--weights", str(DEFAULT_WEIGHTS), "--json", str(big_jpeg)])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
+    assert [r["image"] for r in __import__("json").loads(result.stdout)] == [str(big_jpeg)]
+
+
+def test_a_jpeg_too_big_even_when_reduced_is_refused_before_decoding(tmp_path):
+    """A 65000x65000 header (a JPEG bomb: one eighth of it is still 66 million pixels) is refused."""
+    small = io.BytesIO()
+    Image.new("RGB", (16, 16)).save(small, "JPEG")
+    data = bytearray(small.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5:sof + 9] = (65000).to_bytes(2, "big") * 2  # height, width
+    path = tmp_path / "bomb.jpg"
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="more than the limit"):
+        load_image(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -305,3 +306,30 @@ def test_two_cli_builds_into_one_folder_at_once(tmp_path, two_builds):
         _, stderr = process.communicate()
         assert process.returncode == 0, stderr.decode()
     assert tree(out) in (first, second) and siblings(out) == []
+
+
+def _copy_of_content(tmp_path: Path) -> Path:
+    content = tmp_path / "content"
+    shutil.copytree(REPO / "content", content)
+    return content
+
+
+@pytest.mark.parametrize("where", ["in-content", "in-previous-build", "in-images-folder", "in-weights"])
+def test_out_inside_an_input_or_a_previous_build_is_refused(tmp_path, where):
+    from PIL import Image
+    content = _copy_of_content(tmp_path)
+    weights = tmp_path / "weights"
+    shutil.copytree(REPO / "weights", weights)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("RGB", (64, 64), (1, 2, 3)).save(photos / "cat.png")
+    previous = _materialise({MARKER: b"m", "index.html": b"previous"}, tmp_path / "build")
+    out = {"in-content": content / "samples" / "out", "in-previous-build": previous / "sub",
+           "in-images-folder": photos / "site", "in-weights": weights / "site"}[where]
+    before = tree(tmp_path)
+    result = _build("--content", str(content), "--weights", str(weights), "--images", str(photos),
+                    "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and result.output.startswith(f"error: {out}: ")
+    assert "inside" in result.output
+    assert tree(tmp_path) == before and not out.exists()

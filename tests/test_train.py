@@ -122,3 +122,126 @@ def test_a_teacher_with_other_classes_is_refused(colour_dataset, tmp_path):
                                        "--out", str(tmp_path / "o"), "--teacher", str(tmp_path / "other")])
     assert result.exit_code == 2
     assert "teacher predicts" in result.output and "other" in result.output
+
+
+# --- where `train --out` writes: checked before training, never replacing a model unasked, atomically ------
+
+TRAIN_FILES = ("model.json", "group1-shard1of1.bin", "history.json", "MODEL_CARD.md")
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _older_model(folder: Path) -> dict[str, bytes]:
+    """A previous run's four files (a real model, so it must stay loadable), as bytes."""
+    save_model(Model(params=jax.tree_util.tree_map(np.asarray, init_params(jax.random.PRNGKey(3))),
+                     class_names=tuple(f"class {i}" for i in range(10))), folder)
+    (folder / "history.json").write_text('{"previous": true}\n')
+    (folder / "MODEL_CARD.md").write_text("the previous model card\n")
+    return _tree(folder)
+
+
+def _train(data: Path, *args: str):
+    return CliRunner().invoke(main, ["train", "--data", str(data), "--epochs", "1", "--quiet", *args])
+
+
+def _refused_before_training(result, out: str, problem: str) -> None:
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert errors == [result.output.splitlines()[-1]] and errors[0].startswith(f"error: {out}: ")
+    assert problem in errors[0]
+    assert not any(line.startswith(("loading", "epoch")) for line in result.output.splitlines())
+
+
+@pytest.mark.parametrize("where", ["dot", "home", "parent-of-cwd", "root"])
+def test_train_out_that_is_the_current_home_or_root_folder_is_refused(colour_dataset, tmp_path, monkeypatch, where):
+    home, work = tmp_path / "home", tmp_path / "home" / "project"
+    work.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    out = {"dot": ".", "home": str(home), "parent-of-cwd": "..", "root": "/"}[where]
+    result = _train(colour_dataset, "--out", out)
+    _refused_before_training(result, out, "refusing")
+    assert _tree(tmp_path) == {} and not list(Path("/").glob("model.json"))
+
+
+def test_train_out_that_is_a_file_is_refused_before_training(colour_dataset, tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    result = _train(colour_dataset, "--out", str(target))
+    _refused_before_training(result, str(target), "not a folder")
+    assert target.read_text() == "keep me"
+
+
+def test_train_never_replaces_a_model_without_force(colour_dataset, tmp_path):
+    out = tmp_path / "weights"
+    before = _older_model(out)
+    result = _train(colour_dataset, "--out", str(out))
+    _refused_before_training(result, str(out), "--force")
+    assert _tree(out) == before
+
+
+def test_train_refuses_a_folder_that_holds_one_file_of_an_older_run(colour_dataset, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "model.json").write_text("{}")
+    result = _train(colour_dataset, "--out", str(out))
+    _refused_before_training(result, str(out), "--force")
+    assert _tree(out) == {"model.json": b"{}"}
+
+
+def test_train_refuses_a_folder_of_other_files_even_with_force(colour_dataset, tmp_path):
+    out = tmp_path / "documents"
+    out.mkdir()
+    (out / "thesis.tex").write_text("precious")
+    result = _train(colour_dataset, "--out", str(out), "--force")
+    _refused_before_training(result, str(out), "refusing")
+    assert _tree(out) == {"thesis.tex": b"precious"}
+
+
+def test_train_refuses_an_out_inside_its_data_or_a_build(colour_dataset, tmp_path):
+    inside = colour_dataset / "train" / "runs"
+    result = _train(colour_dataset, "--out", str(inside))
+    _refused_before_training(result, str(inside), "inside")
+    assert not inside.exists()
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / ".cnn-explainer-build").write_text("m")
+    result = _train(colour_dataset, "--out", str(site / "model"))
+    _refused_before_training(result, str(site / "model"), "inside")
+    assert _tree(site) == {".cnn-explainer-build": b"m"}
+
+
+@pytest.mark.slow
+def test_train_with_force_replaces_the_model_whole(colour_dataset, tmp_path):
+    out = tmp_path / "weights"
+    before = _older_model(out)
+    result = _train(colour_dataset, "--out", str(out), "--force")
+    assert result.exit_code == 0, result.output
+    after = _tree(out)
+    assert sorted(after) == sorted(TRAIN_FILES)
+    assert all(after[name] != before[name] for name in TRAIN_FILES)
+    assert load_model(out).class_names == tuple(f"class {i}" for i in range(10))
+    assert [p.name for p in tmp_path.iterdir()] == ["weights"]  # no temporary folder left beside it
+
+
+def test_a_train_that_fails_while_writing_leaves_the_old_model_whole(tmp_path, monkeypatch):
+    import cnn_explainer.train as train_module
+    from cnn_explainer.train import EpochStats, write_outputs
+
+    out = tmp_path / "weights"
+    before = _older_model(out)
+
+    def broken_card(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(train_module, "render_model_card", broken_card)
+    params = jax.tree_util.tree_map(np.asarray, init_params(jax.random.PRNGKey(9)))
+    history = [EpochStats(1, 1.0, 0.5, None, None, 1.0, 0.5, 1.0)]
+    summary = {"val_accuracy": 0.5}
+    with pytest.raises(OSError, match="No space left"):
+        write_outputs(out, params, tuple(f"class {i}" for i in range(10)), history, summary,
+                      TrainConfig(data=tmp_path, out=out))
+    assert _tree(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["weights"]

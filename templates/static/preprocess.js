@@ -5,9 +5,10 @@
  * arithmetic as images.py) and resizes it to 64x64 with a port of Pillow's BILINEAR resampling
  * (libImaging/Resample.c: a triangle filter widened by the scale when shrinking, coefficients in
  * 22-bit fixed point, a horizontal pass then a vertical pass, each rounded to 8 bits). So for the
- * same decoded pixels the bytes equal Pillow's exactly. Where the browser's decoder differs from
- * Pillow's (JPEG's inverse DCT, colours under transparency, which a canvas stores premultiplied),
- * the pixels can differ by a few levels; README "Images" says so.
+ * same decoded pixels the bytes equal Pillow's exactly. Transparency is composited over white with
+ * images.py's integer arithmetic, so a fully transparent pixel is white in both. Where the browser's
+ * decoder differs from Pillow's (JPEG's inverse DCT; the colour of a partly transparent pixel, which a
+ * canvas stores premultiplied by its alpha), the pixels can differ by a level or so; README "Images" says so.
  */
 (function () {
   "use strict";
@@ -110,6 +111,19 @@
     return resize(square, side, side, SIZE, SIZE);
   }
 
+  /** RGBA bytes composited over white, as images.py over_white: (c * a + 255 * (255 - a)) / 255, rounded. */
+  function overWhite(rgba) {
+    const rgb = new Uint8Array((rgba.length / 4) * 3);
+    for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+      const a = rgba[i + 3];
+      const white = 255 * (255 - a) + 127; // + 127: round to nearest (never a tie, 255 is odd)
+      rgb[j] = Math.floor((rgba[i] * a + white) / 255);
+      rgb[j + 1] = Math.floor((rgba[i + 1] * a + white) / 255);
+      rgb[j + 2] = Math.floor((rgba[i + 2] * a + white) / 255);
+    }
+    return rgb;
+  }
+
   /** Decode a File or Blob: {rgb (Uint8Array, 64*64*3, row-major), width, height of the original}; rejects if unreadable. */
   async function fromBlob(blob) {
     const bitmap = await createImageBitmap(blob, {
@@ -124,17 +138,11 @@
       const context = canvas.getContext("2d", { willReadFrequently: true });
       context.drawImage(bitmap, 0, 0);
       const rgba = context.getImageData(0, 0, width, height).data;
-      const rgb = new Uint8Array(width * height * 3);
-      for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) { // alpha dropped, as images.py does
-        rgb[j] = rgba[i];
-        rgb[j + 1] = rgba[i + 1];
-        rgb[j + 2] = rgba[i + 2];
-      }
-      return { rgb: squareResize(rgb, width, height), width, height };
+      return { rgb: squareResize(overWhite(rgba), width, height), width, height };
     } finally {
       bitmap.close();
     }
   }
 
-  CNNX.preprocess = { SIZE, MAX_PIXELS, resize, squareResize, fromBlob };
+  CNNX.preprocess = { SIZE, MAX_PIXELS, resize, squareResize, overWhite, fromBlob };
 })();

@@ -253,3 +253,23 @@ def test_exif_orientation_is_applied_like_python(open_page, tmp_path):
     ignored = np.asarray(Image.fromarray(quadrants).crop((25, 0, 115, 90)).resize((64, 64), Image.BILINEAR)).astype(int)
     assert np.mean(np.abs(got - upright)) < 3
     assert np.mean(np.abs(got - ignored)) > 40
+
+
+def test_a_half_transparent_png_gets_the_same_probabilities_as_predict(open_page, model, tmp_path):
+    """Transparency is composited over white in both, so the page and `predict` see the same picture."""
+    rgba = np.zeros((97, 150, 4), np.uint8)
+    _photo(tmp_path, "base.png")
+    rgba[..., :3] = np.asarray(Image.open(tmp_path / "base.png").convert("RGB"))
+    rgba[:, :75, 3] = 255  # the left half opaque
+    rgba[:, 75:, 3] = 0  # the right half transparent, over colours that must not show
+    rgba[:, 60:75, 3] = 100  # and a partly transparent band
+    path = tmp_path / "half.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    page = open_page().page
+    page.set_input_files("input[data-role=upload]", str(path))
+    _wait_own(page)
+    np.testing.assert_array_equal(_page_input_bytes(page, "own-1"), np.asarray(load_rgb(path)))
+    expected = predict_images(model, [path])[0]
+    got = page.evaluate("CNNX.loadSample('own-1').then((s) => Array.from(s.probabilities))")
+    np.testing.assert_allclose(got, list(expected["probabilities"].values()), atol=TOLERANCE)
+    assert page.text_content("[data-role=prediction]") == expected["top1"]
