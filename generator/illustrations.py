@@ -11,7 +11,7 @@ crumbs), so those get `grain`; flat fills there read as a different class.
 Rendering is deterministic: the same code gives byte-identical PNGs, which a test checks against
 the committed files in content/samples/.
 
-    python -m generator.illustrations [--out DIR]
+    python -m cnn_explainer.illustrations [--out DIR]
 """
 
 from __future__ import annotations
@@ -381,7 +381,7 @@ def write_all(out_dir: Path) -> list[Path]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Render the gallery into --out (default: the repo's content/samples) and list what was written."""
-    parser = argparse.ArgumentParser(prog="python -m generator.illustrations", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cnn_explainer.illustrations", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="output folder (default: content/samples in the repo)")
     args = parser.parse_args(argv)
