@@ -44,18 +44,23 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def square_resize(image: Image.Image) -> Image.Image:
-    """Centre-crop to a square and resize to 64x64; a 64x64 image passes through untouched."""
-    if image.size == (SIZE, SIZE):
+def square_resize(image: Image.Image, size: tuple[int, int] = (SIZE, SIZE)) -> Image.Image:
+    """Centre-crop to the aspect of `size` (width, height) and resize to it; an image of that size passes untouched.
+
+    For the default 64x64 the crop is the centred square.
+    """
+    if image.size == size:
         return image
     width, height = image.size
-    side = min(width, height)
-    left, top = (width - side) // 2, (height - side) // 2
-    return image.crop((left, top, left + side, top + side)).resize((SIZE, SIZE), RESAMPLE)
+    # the largest centred box of the target's aspect ratio, in whole pixels
+    box_w, box_h = (width, width * size[1] // size[0]) if width * size[1] <= height * size[0] \
+        else (height * size[0] // size[1], height)
+    left, top = (width - box_w) // 2, (height - box_h) // 2
+    return image.crop((left, top, left + box_w, top + box_h)).resize(size, RESAMPLE)
 
 
-def load_rgb(path: str | Path) -> Image.Image:
-    """Open an image file and return it upright, 8-bit RGB, 64x64; InputError if it cannot be."""
+def load_rgb(path: str | Path, size: tuple[int, int] = (SIZE, SIZE)) -> Image.Image:
+    """Open an image file and return it upright, 8-bit RGB, `size` (width, height); InputError if it cannot be."""
     path = Path(path)
     try:
         with warnings.catch_warnings():  # our own, lower MAX_PIXELS check below replaces Pillow's warning
@@ -68,7 +73,7 @@ def load_rgb(path: str | Path) -> Image.Image:
             image.seek(0)
             image.load()
             upright = ImageOps.exif_transpose(image)
-            return square_resize(_to_rgb(upright))
+            return square_resize(_to_rgb(upright), size)
     except InputError:
         raise
     except FileNotFoundError:
@@ -88,6 +93,13 @@ def to_array(image: Image.Image) -> np.ndarray:
     return np.asarray(image, dtype=np.uint8).astype(np.float32) / np.float32(255.0)
 
 
-def load_image(path: str | Path) -> np.ndarray:
-    """The network input for one image file."""
-    return to_array(load_rgb(path))
+def load_image(path: str | Path, shape: tuple[int, int, int] = INPUT_SHAPE) -> np.ndarray:
+    """The network input for one image file, for a network taking `shape` (H, W, C); C=1 is greyscale.
+
+    Greyscale is Pillow's "L" conversion of the RGB picture (ITU-R 601-2 luma, as torchvision's Grayscale).
+    """
+    height, width, channels = shape
+    picture = load_rgb(path, (width, height))
+    if channels == 1:
+        return to_array(picture.convert("L"))[..., None]
+    return to_array(picture)

@@ -1,4 +1,4 @@
-"""Classify image files with a TinyVGG model: the engine behind `cnn-explainer predict`."""
+"""Classify image files with any supported network: the engine behind `cnn-explainer predict`."""
 
 from __future__ import annotations
 
@@ -8,18 +8,20 @@ from pathlib import Path
 import numpy as np
 
 from .images import load_image
-from .model import forward
-from .weights import Model
+from .model import compiled_forward
+from .network.description import Network
 
 
-def predict_images(model: Model, paths: Sequence[str | Path]) -> list[dict]:
+def predict_images(model: Network, paths: Sequence[str | Path]) -> list[dict]:
     """One record per image, in argument order: the stable `predict --json` interface.
 
     {"image": path as given, "top1": class name, "probabilities": {class: p, ...}} with the
-    probabilities in the model's class order.
+    probabilities in the model's class order. Each image is fitted to the network's own input size
+    and channel count.
     """
-    batch = np.stack([load_image(p) for p in paths])
-    probabilities = np.asarray(forward(model.params, batch)["output"], dtype=np.float64)
+    batch = np.stack([load_image(p, model.input_shape) for p in paths])
+    outputs = compiled_forward(model.architecture)(model.params, batch)
+    probabilities = np.asarray(outputs[model.layers[-1].name], dtype=np.float64)
     return [
         {
             "image": str(path),

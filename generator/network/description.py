@@ -95,29 +95,6 @@ class Architecture:
     input_offset: tuple[float, ...] | None = None
 
 
-@dataclass
-class Network:
-    """A readable network with its weights: what `load_network` returns for any supported model file."""
-
-    architecture: Architecture
-    params: dict[str, dict[str, np.ndarray]]  # layer name -> "kernel" / "bias", float32, our layout
-    class_names: tuple[str, ...]
-    source: str = ""
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def input_shape(self) -> tuple[int, int, int]:
-        return self.architecture.input_shape
-
-    @property
-    def layers(self) -> tuple[Layer, ...]:
-        return self.architecture.layers
-
-    @property
-    def num_classes(self) -> int:
-        return self.architecture.layers[-1].units  # type: ignore[union-attr]
-
-
 # TinyVGG exactly as the original CNN Explainer: 19,920 parameters.
 TINYVGG = Architecture(
     input_shape=(64, 64, 3),                          # (B, 64, 64, 3), bytes / 255
@@ -136,6 +113,31 @@ TINYVGG = Architecture(
         Dense("output", 10),                          # (B, 10), softmax probabilities
     ),
 )
+
+
+@dataclass
+class Network:
+    """A readable network with its weights: what `load_network` returns for any supported model file."""
+
+    params: dict[str, dict[str, np.ndarray]]  # layer name -> "kernel" / "bias", float32, our layout
+    class_names: tuple[str, ...]
+    source: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    architecture: Architecture = TINYVGG
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return self.architecture.input_shape
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        return self.architecture.layers
+
+    @property
+    def num_classes(self) -> int:
+        return self.architecture.layers[-1].units  # type: ignore[union-attr]
+
+
 
 
 def _padding_amounts(padding: Padding, size: int, window: int, stride: int) -> tuple[int, int]:
