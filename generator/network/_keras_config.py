@@ -6,6 +6,7 @@ Only the JSON is read: no class is looked up or instantiated, so a model file st
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,14 @@ class KerasArchitecture:
     """The architecture, and for each weighted layer of ours the name its weights are stored under."""
 
     architecture: Architecture
-    weight_names: dict[str, str]  # our layer name -> the file's layer name
+    weight_names: dict[str, str]  # our layer name -> its weights' folder in a .keras file's model.weights.h5
+
+
+def _snake_case(name: str) -> str:
+    """Keras' own naming.to_snake_case: "Conv2D" -> "conv2d", "ReLU" -> "re_lu"."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _ints(source: Any, name: str, key: str, value: Any, default: Any = None) -> tuple[int, int]:
@@ -98,6 +106,9 @@ def parse_layers(source: Any, entries: Any, input_shape: tuple[int, int, int] | 
     offset: float | None = None
     previous: str | None = None
     pending_softmax = False
+    # Keras 3 stores a layer's weights under its class name in snake case, numbered from the second
+    # of a class on ("conv2d", "conv2d_1"), whatever the layer's own name.
+    used: dict[str, int] = {}
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
             raise InputError(source, f"layer {index} is not an object")
@@ -132,6 +143,10 @@ def parse_layers(source: Any, entries: Any, input_shape: tuple[int, int, int] | 
                 input_shape = _input_shape(source, cfg[key])
         if pending_softmax:
             raise InputError(source, f"layer {name} follows a softmax; a softmax is supported only at the end")
+        if kind != "InputLayer" or functional:
+            stored = _snake_case(kind)
+            used[stored] = used.get(stored, -1) + 1
+            stored = f"{stored}_{used[stored]}" if used[stored] else stored
         if kind == "InputLayer":
             continue
         if kind in _IGNORED:
@@ -157,14 +172,14 @@ def parse_layers(source: Any, entries: Any, input_shape: tuple[int, int, int] | 
                                  _ints(source, name, "strides", cfg.get("strides"), 1), _padding(source, name, cfg),
                                  _ints(source, name, "dilation_rate", cfg.get("dilation_rate"), 1),
                                  bool(cfg.get("use_bias", True))))
-            weight_names[name] = name
+            weight_names[name] = stored
             pending_softmax = _fused(source, name, cfg, layers, final_allowed=False)
         elif kind == "Dense":
             units = cfg.get("units")
             if not isinstance(units, int) or isinstance(units, bool):
                 raise InputError(source, f"layer {name}: units is {units!r}, expected a whole number")
             layers.append(Dense(name, units, bool(cfg.get("use_bias", True))))
-            weight_names[name] = name
+            weight_names[name] = stored
             pending_softmax = _fused(source, name, cfg, layers, final_allowed=True)
         elif kind in ("MaxPooling2D", "AveragePooling2D", "MaxPool2D", "AvgPool2D", "AveragePool2D"):
             _channels_last(source, name, cfg)

@@ -7,8 +7,8 @@ h5py. Every zip member's and tensor's declared size is checked before it is read
 
 from __future__ import annotations
 
-import io
 import json
+import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -67,39 +67,49 @@ def _config(path: Path, raw: bytes) -> tuple[Any, bool]:
 def _weights(path: Path, raw: bytes, arch: Architecture, weight_names: dict[str, str]) \
         -> dict[str, dict[str, np.ndarray]]:
     shapes = param_shapes(arch)
-    params: dict[str, dict[str, np.ndarray]] = {}
+    # h5py reads a real file, not a BytesIO: its Python file-object driver calls back into Python from
+    # C, which a damaged file can leave in a state that crashes the interpreter at exit.
     try:
-        with h5py.File(io.BytesIO(raw), "r") as h5:
-            for layer in arch.layers:
-                if layer.name not in shapes:
-                    continue
-                group = h5.get(f"layers/{weight_names[layer.name]}/vars")
-                if not isinstance(group, h5py.Group):
-                    raise InputError(path, f"model.weights.h5 has no weights for layer {layer.name}")
-                wanted = list(shapes[layer.name].items())
-                if not layer.use_bias:  # type: ignore[union-attr]
-                    wanted = wanted[:1]
-                if sorted(group.keys()) != [str(i) for i in range(len(wanted))]:
-                    raise InputError(path, f"layer {layer.name} has weights {sorted(group.keys())}, expected "
-                                           f"{len(wanted)} (kernel{', bias' if len(wanted) == 2 else ''})")
-                params[layer.name] = {}
-                for i, (kind, shape) in enumerate(wanted):
-                    dataset = group[str(i)]
-                    if not isinstance(dataset, h5py.Dataset) or dataset.shape != shape:
-                        got = dataset.shape if isinstance(dataset, h5py.Dataset) else "not an array"
-                        raise InputError(path, f"layer {layer.name} {kind} has shape {got}, expected {shape}")
-                    if dataset.dtype not in (np.float32, np.float16, np.float64):
-                        raise InputError(path, f"layer {layer.name} {kind} has dtype {dataset.dtype}, expected float")
-                    array = np.asarray(dataset[()], np.float32)
-                    if not np.all(np.isfinite(array)):
-                        raise InputError(path, f"layer {layer.name} {kind} holds NaN or infinite values")
-                    params[layer.name][kind] = array
-                if "bias" not in params[layer.name]:
-                    params[layer.name]["bias"] = np.zeros(shapes[layer.name]["bias"], np.float32)
+        with tempfile.TemporaryDirectory(prefix="cnn-explainer-keras-") as scratch:
+            weights_file = Path(scratch) / "model.weights.h5"
+            weights_file.write_bytes(raw)
+            return _read_h5(path, weights_file, arch, weight_names, shapes)
     except InputError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:  # h5py's answers to a damaged file
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, OverflowError) as exc:  # h5py: a damaged file
         raise InputError(path, f"model.weights.h5 cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+def _read_h5(path: Path, weights_file: Path, arch: Architecture, weight_names: dict[str, str],
+             shapes: dict[str, dict[str, tuple[int, ...]]]) -> dict[str, dict[str, np.ndarray]]:
+    params: dict[str, dict[str, np.ndarray]] = {}
+    with h5py.File(weights_file, "r") as h5:
+        for layer in arch.layers:
+            if layer.name not in shapes:
+                continue
+            group = h5.get(f"layers/{weight_names[layer.name]}/vars")
+            if not isinstance(group, h5py.Group):
+                raise InputError(path, f"model.weights.h5 has no weights for layer {layer.name}")
+            wanted = list(shapes[layer.name].items())
+            if not layer.use_bias:  # type: ignore[union-attr]
+                wanted = wanted[:1]
+            if sorted(group.keys()) != [str(i) for i in range(len(wanted))]:
+                raise InputError(path, f"layer {layer.name} has weights {sorted(group.keys())}, expected "
+                                       f"{len(wanted)} (kernel{', bias' if len(wanted) == 2 else ''})")
+            params[layer.name] = {}
+            for i, (kind, shape) in enumerate(wanted):
+                dataset = group[str(i)]
+                if not isinstance(dataset, h5py.Dataset) or dataset.shape != shape:
+                    got = dataset.shape if isinstance(dataset, h5py.Dataset) else "not an array"
+                    raise InputError(path, f"layer {layer.name} {kind} has shape {got}, expected {shape}")
+                if dataset.dtype not in (np.float32, np.float16, np.float64):
+                    raise InputError(path, f"layer {layer.name} {kind} has dtype {dataset.dtype}, expected float")
+                array = np.asarray(dataset[()], np.float32)
+                if not np.all(np.isfinite(array)):
+                    raise InputError(path, f"layer {layer.name} {kind} holds NaN or infinite values")
+                params[layer.name][kind] = array
+            if "bias" not in params[layer.name]:
+                params[layer.name]["bias"] = np.zeros(shapes[layer.name]["bias"], np.float32)
     return params
 
 
