@@ -60,8 +60,8 @@ def _channels_last(source: Any, name: str, cfg: dict[str, Any]) -> None:
 def _activation(cfg: dict[str, Any]) -> Any:
     activation = cfg.get("activation", "linear")
     if isinstance(activation, dict):  # Keras 3 may serialise a built-in activation as an object
-        activation = activation.get("config", {}).get("name", activation.get("class_name")) \
-            if isinstance(activation.get("config"), dict) else activation.get("class_name")
+        inner = activation.get("config")
+        activation = inner.get("name") if isinstance(inner, dict) and "name" in inner else activation.get("class_name")
     return "linear" if activation is None else activation
 
 
