@@ -84,7 +84,8 @@ def main() -> None:
 
 weights_option = click.option(
     "--weights", type=click.Path(path_type=Path), default=None, show_default=_shown_default("weights"),
-    help="A TF.js layers model: model.json or the folder holding it.")
+    help="A TF.js layers model (model.json or its folder), a Keras 3 .keras file or an ONNX .onnx file; "
+         "build and serve need a TinyVGG-shaped one, predict takes any supported network.")
 
 
 content_option = click.option(
@@ -95,14 +96,14 @@ content_option = click.option(
 classes_option = click.option(
     "--classes", type=click.Path(path_type=Path), default=None, metavar="FILE",
     help="Class names instead of the model's own: a UTF-8 text file, one name per line in the model's "
-         "output order (10 lines; blank lines are ignored).")
+         "output order (one line per output, 10 for TinyVGG; blank lines are ignored).")
 
 
 @main.command()
 @weights_option
 @classes_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per image.")
-@click.option("--top", default=3, show_default=True, type=click.IntRange(1, 10), help="Classes listed per image.")
+@click.option("--top", default=3, show_default=True, type=click.IntRange(1, 32), help="Classes listed per image.")
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 def predict(weights: Path | None, classes: Path | None, as_json: bool, top: int, images: tuple[Path, ...]) -> None:
     """Classify IMAGE files (or the images in IMAGE folders) and print the top classes of each.
@@ -112,10 +113,10 @@ def predict(weights: Path | None, classes: Path | None, as_json: bool, top: int,
     """
     from .model import device_description
     from .predict import predict_images
-    from .weights import load_model
+    from .weights import load_network
 
     weights = _resolve_defaults(weights=weights)["weights"]
-    model = load_model(weights, classes)
+    model = load_network(weights, classes)
     started = time.perf_counter()
     results = predict_images(model, images, warn=lambda line: click.echo(f"warning: {line}", err=True))
     if as_json:

@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image
 
 from .errors import InputError
-from .images import IMAGE_SUFFIXES, load_rgb
+from .images import IMAGE_SUFFIXES, SIZE, load_rgb
 
 Warn = Callable[[str], None]
 
@@ -57,9 +57,10 @@ def image_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def usable_images(files: list[Path], warn: Warn | None = None,
-                  source: str | Path = "--images") -> list[tuple[Path, Image.Image]]:
-    """Each file that loads with its decoded 64x64 picture; the rest are warned about and skipped.
+def usable_images(files: list[Path], warn: Warn | None = None, source: str | Path = "--images",
+                  size: tuple[int, int] = (SIZE, SIZE)) -> list[tuple[Path, Image.Image]]:
+    """Each file that loads with its decoded picture at `size` (width, height); the rest are warned
+    about and skipped.
 
     InputError when none is usable: the file's own error for a single file, otherwise one naming
     `source` (the option or folder the files came from) after a warning for each.
@@ -68,7 +69,7 @@ def usable_images(files: list[Path], warn: Warn | None = None,
     problems: list[InputError] = []
     for file in files:
         try:
-            good.append((file, load_rgb(file)))
+            good.append((file, load_rgb(file, size)))
         except InputError as exc:
             problems.append(exc)
     if not good and len(problems) == 1:

@@ -66,18 +66,23 @@ def over_white(image: Image.Image) -> Image.Image:
     return Image.fromarray(rgb.astype(np.uint8), "RGB")
 
 
-def square_resize(image: Image.Image) -> Image.Image:
-    """Centre-crop to a square and resize to 64x64; a 64x64 image passes through untouched."""
-    if image.size == (SIZE, SIZE):
+def square_resize(image: Image.Image, size: tuple[int, int] = (SIZE, SIZE)) -> Image.Image:
+    """Centre-crop to the aspect of `size` (width, height) and resize to it; an image of that size passes untouched.
+
+    For the default 64x64 the crop is the centred square.
+    """
+    if image.size == size:
         return image
     width, height = image.size
-    side = min(width, height)
-    left, top = (width - side) // 2, (height - side) // 2
-    return image.crop((left, top, left + side, top + side)).resize((SIZE, SIZE), RESAMPLE)
+    # the largest centred box of the target's aspect ratio, in whole pixels
+    box_w, box_h = (width, width * size[1] // size[0]) if width * size[1] <= height * size[0] \
+        else (height * size[0] // size[1], height)
+    left, top = (width - box_w) // 2, (height - box_h) // 2
+    return image.crop((left, top, left + box_w, top + box_h)).resize(size, RESAMPLE)
 
 
-def load_rgb(path: str | Path) -> Image.Image:
-    """Open an image file and return it upright, 8-bit RGB, 64x64; InputError if it cannot be."""
+def load_rgb(path: str | Path, size: tuple[int, int] = (SIZE, SIZE)) -> Image.Image:
+    """Open an image file and return it upright, 8-bit RGB, `size` (width, height); InputError if it cannot be."""
     path = Path(path)
     try:
         image = _open(path)
@@ -89,7 +94,7 @@ def load_rgb(path: str | Path) -> Image.Image:
             image.seek(0)
             image.load()
             upright = ImageOps.exif_transpose(image)
-            return square_resize(_to_rgb(upright))
+            return square_resize(_to_rgb(upright), size)
     except InputError:
         raise
     except FileNotFoundError:
@@ -132,6 +137,17 @@ def to_array(image: Image.Image) -> np.ndarray:
     return np.asarray(image, dtype=np.uint8).astype(np.float32) / np.float32(255.0)
 
 
-def load_image(path: str | Path) -> np.ndarray:
-    """The network input for one image file."""
-    return to_array(load_rgb(path))
+def network_input(picture: Image.Image, channels: int = 3) -> np.ndarray:
+    """A picture already at the network's size as its input (H, W, C); C=1 is greyscale.
+
+    Greyscale is Pillow's "L" conversion of the RGB picture (ITU-R 601-2 luma, as torchvision's Grayscale).
+    """
+    if channels == 1:
+        return to_array(picture.convert("L"))[..., None]
+    return to_array(picture)
+
+
+def load_image(path: str | Path, shape: tuple[int, int, int] = INPUT_SHAPE) -> np.ndarray:
+    """The network input for one image file, for a network taking `shape` (H, W, C)."""
+    height, width, channels = shape
+    return network_input(load_rgb(path, (width, height)), channels)
