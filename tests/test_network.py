@@ -194,7 +194,9 @@ def picture(tmp_path: Path) -> Path:
 def test_predict_runs_an_onnx_model_on_greyscale_28x28(fixture: str, picture: Path, tmp_path: Path):
     renamed = tmp_path / "model.bin"  # told apart by content, not by name
     shutil.copy(FIXTURES / fixture, renamed)
-    result = CliRunner().invoke(main, ["predict", "--json", "--weights", str(renamed), str(picture), str(picture)])
+    second = tmp_path / "flipped.png"  # two files (predict lists the same file once): a batch of 2
+    Image.open(picture).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(second)
+    result = CliRunner().invoke(main, ["predict", "--json", "--weights", str(renamed), str(picture), str(second)])
     assert result.exit_code == 0, result.output
     records = json.loads(result.stdout)
     assert len(records) == 2 and list(records[0]["probabilities"]) == [f"class {i}" for i in range(10)]
