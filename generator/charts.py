@@ -1,6 +1,7 @@
 """The page's Vega charts, declared with Altair and compiled to Vega at build time.
 
-Two specs serve every image: a colour legend (gradient bar plus ticks) and the output
+Two specs serve every image: a colour legend (gradient bar, ticks, and an arrow tip at an end
+whose values are clipped to its colour) and the output
 layer's probability bars. Neither holds data: the page pushes rows into the named datasets
 with view.data(...) whenever the image or the colour-range mode changes, so the browser needs
 only the Vega runtime, never Vega-Lite. Pixel positions come from the page's own layout
@@ -19,6 +20,10 @@ import vl_convert
 VEGA_LITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 LEGEND_HEIGHT = 5  # px, the original's legend bar
 LEGEND_PADDING = 24  # px each side, room for the end labels
+# The arrow tip at a clipped end: a symbol in Vega's unit square scaled by sqrt(size) / 2, so 8 px tall and
+# 6 px long, pointing away from the bar (the colour-bar "extend" convention for values beyond the range).
+CAP_SIZE = 64
+CAP_PATHS = {"low": "M0.75,-1L-0.75,0L0.75,1Z", "high": "M-0.75,-1L0.75,0L-0.75,1Z"}
 FONT = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 
 
@@ -28,7 +33,8 @@ def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 
 
 def legend_chart() -> alt.LayerChart:
-    """A horizontal colour legend. Datasets: `gradient` {v0, v1, color}, `ticks` {v, label}."""
+    """A horizontal colour legend. Datasets: `gradient` {v0, v1, color}, `ticks` {v, label}, and
+    `caps` {x, side, color}: x in pixels from the bar's left end, side "low" or "high"."""
     x_scale = alt.Scale(zero=False, nice=False, padding=0)
     bar = alt.Chart(alt.Data(name="gradient")).mark_rect().encode(
         x=alt.X("v0:Q", scale=x_scale, axis=None), x2="v1:Q",
@@ -41,7 +47,13 @@ def legend_chart() -> alt.LayerChart:
     labels = alt.Chart(alt.Data(name="ticks")).mark_text(
         baseline="top", fontSize=10, color="#666", y=LEGEND_HEIGHT + 5,
     ).encode(x=alt.X("v:Q", scale=x_scale, axis=None), text="label:N")
-    chart = alt.layer(bar, ticks, labels).properties(
+    caps = alt.Chart(alt.Data(name="caps")).mark_point(filled=True, opacity=1, strokeWidth=0, size=CAP_SIZE).encode(
+        x=alt.X("x:Q", scale=None), y=alt.value(LEGEND_HEIGHT / 2),
+        shape=alt.Shape("side:N", scale=alt.Scale(domain=list(CAP_PATHS), range=list(CAP_PATHS.values())),
+                        legend=None),
+        color=alt.Color("color:N", scale=None),
+    )
+    chart = alt.layer(bar, ticks, labels, caps).properties(
         width=100, height=LEGEND_HEIGHT + 18,
         padding={"left": LEGEND_PADDING, "right": LEGEND_PADDING, "top": 0, "bottom": 0},
     )

@@ -2,24 +2,38 @@
 
 Input: the model's weights and its forward pass over every sample. Output: per sample, each
 overview layer as channel-first maps (C, H, W) — the order the page draws neurons in — with
-logits, probabilities, per-neuron extents and the colour ranges of the three scale modes;
+logits, probabilities, per-neuron extents and the colour ranges of the four scale modes;
 and, once for the network, its layer table, kernels, biases and dense weights.
 
-Colour ranges follow the original CNN Explainer (FEATURES.md 2.7, 9.2): a conv layer's range
-is R = 2 * (0.1 + round3(max |v|)) (the 0.1 keeps colours off saturation), and the ReLU and
-pool layers after it reuse it. "module" is the largest R in the layer's block (the layers up
-to and including a pool), "global" the largest over every map layer. The input's range is 1.
+Colour ranges, one symmetric R per layer and scale mode (colours span -R/2 .. R/2):
+
+- "layer", the default: every layer its own robust range. R/2 is the 98th percentile of the
+  layer's |v| (the nearest-rank order statistic, over all its neurons), rounded to two
+  significant digits; the 2% of values beyond it are drawn in the end colours. The original's
+  rule below lets one strong negative convolution value set the range of the ReLU and pooling
+  layers after it, so with our weights their maps used under 3% of the palette's depth.
+- "unit", "module", "global": the original CNN Explainer's (FEATURES.md 2.7, 9.2), kept exactly
+  so that its model looks as it did there. A conv layer's range is R = 2 * (0.1 + round3(max |v|))
+  (the 0.1 keeps colours off saturation), and the ReLU and pool layers after it reuse it.
+  "module" is the largest R in the layer's block (the layers up to and including a pool),
+  "global" the largest over every map layer.
+
+The input's range is 1 in every mode. templates/static/tinyvgg.js (colourRanges) computes the
+same numbers for an image the reader adds in the page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
 from .model import INPUT_SHAPE, LAYERS, Layer
 
-SCALE_MODES = ("unit", "module", "global")
+SCALE_MODES = ("layer", "unit", "module", "global")  # the first is the page's default
+ROBUST_PERCENT = 98  # "layer" mode: the share of a layer's values drawn below full colour
+MIN_HALF_RANGE = 0.001  # keeps R positive and exact in the data files' six decimals
 MAP_LAYERS: tuple[Layer, ...] = tuple(layer for layer in LAYERS if len(layer.output_shape) == 3)
 OUTPUT_LAYER = LAYERS[-1].name
 
@@ -65,8 +79,28 @@ def round3(x: float) -> float:
     return float(np.floor(x * 1000.0 + 0.5) / 1000.0)
 
 
+def two_significant(x: float) -> float:
+    """x rounded to two significant digits, halves up, on its exact binary value: what JavaScript's
+    Number(x.toPrecision(2)) gives, so the page computes the same range for the reader's own image."""
+    exact = Decimal(x)
+    return float(exact.quantize(Decimal(1).scaleb(exact.adjusted() - 1), rounding=ROUND_HALF_UP))
+
+
+def robust_range(values: np.ndarray) -> float:
+    """The "layer" mode's R of one layer's values: twice their 98th-percentile magnitude, rounded.
+
+    The nearest-rank percentile is one of the values themselves (no interpolation), so Python and
+    JavaScript agree exactly. A layer with more than 98% zeros (a nearly dead ReLU) falls back on its
+    largest magnitude, so its few live values still show.
+    """
+    magnitudes = np.abs(np.asarray(values, np.float32)).ravel()
+    k = -(-ROBUST_PERCENT * magnitudes.size // 100) - 1  # ceil(98% of n) - 1, in integers
+    half = float(np.partition(magnitudes, k)[k]) or float(magnitudes.max())
+    return 2.0 * max(two_significant(half) if half > 0 else 0.0, MIN_HALF_RANGE)
+
+
 def color_ranges(maps: dict[str, np.ndarray], layers: tuple[Layer, ...] = MAP_LAYERS) -> dict[str, dict[str, float]]:
-    """The unit / module / global ranges R of every map layer, plus "input": 1 in every mode."""
+    """The layer / unit / module / global ranges R of every map layer, plus "input": 1 in every mode."""
     unit: dict[str, float] = {}
     current = 1.0
     for layer in layers:
@@ -75,7 +109,8 @@ def color_ranges(maps: dict[str, np.ndarray], layers: tuple[Layer, ...] = MAP_LA
         unit[layer.name] = current
     module = {name: max(unit[n] for n in block) for block in blocks(layers) for name in block}
     top = max(unit.values())
-    ranges = {"unit": unit, "module": module, "global": dict.fromkeys(unit, top)}
+    ranges = {"layer": {layer.name: robust_range(maps[layer.name]) for layer in layers},
+              "unit": unit, "module": module, "global": dict.fromkeys(unit, top)}
     return {mode: {"input": 1.0, **ranges[mode]} for mode in SCALE_MODES}
 
 

@@ -91,7 +91,8 @@ def legend_groups() -> dict[str, list[list[str]]]:
         if layer.kind == "conv" or not unit:
             unit.append([])
         unit[-1].append(layer.name)
-    return {"unit": unit, "module": blocks(), "global": [[layer.name for layer in MAP_LAYERS]]}
+    return {"layer": [[layer.name] for layer in MAP_LAYERS], "unit": unit, "module": blocks(),
+            "global": [[layer.name for layer in MAP_LAYERS]]}
 
 
 def _environment() -> Environment:

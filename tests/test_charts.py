@@ -13,7 +13,8 @@ def specs():
     return chart_specs()
 
 
-@pytest.mark.parametrize(("name", "datasets"), [("legend", {"gradient", "ticks"}), ("probabilities", {"classes"})])
+@pytest.mark.parametrize(("name", "datasets"), [("legend", {"gradient", "ticks", "caps"}),
+                                               ("probabilities", {"classes"})])
 def test_specs_are_vega_with_empty_named_datasets(specs, name, datasets):
     spec = specs[name]
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega/")

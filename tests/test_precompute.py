@@ -13,8 +13,11 @@ from cnn_explainer.precompute import (
     color_ranges,
     precompute_network,
     precompute_samples,
+    robust_range,
     round3,
+    two_significant,
 )
+from cnn_explainer.resources import CONTENT, WEIGHTS
 from conftest import REFERENCE, needs
 from numpy_tinyvgg import tinyvgg
 
@@ -74,6 +77,54 @@ def test_ranges_match_the_originals_espresso_example(reference_model):
     assert sample.ranges["module"]["relu_1_1"] == pytest.approx(5.644)
     assert sample.ranges["module"]["conv_2_1"] == pytest.approx(11.518)
     assert sample.ranges["global"]["conv_1_1"] == pytest.approx(11.518)
+
+
+
+def _spread(size: int, counts: dict[float, int], seed: int = 0) -> np.ndarray:
+    """`size` values: counts[m] of them have magnitude m (random signs), the rest are 0, shuffled."""
+    rng = np.random.default_rng(seed)
+    values = np.zeros(size, np.float32)
+    start = 0
+    for magnitude, count in counts.items():
+        values[start:start + count] = magnitude
+        start += count
+    return (rng.permutation(values) * rng.choice([-1, 1], size)).astype(np.float32)
+
+
+@pytest.mark.parametrize(("counts", "expected"), [
+    ({0.5: 300, 7.0: 100}, 1.0),  # 4% at 0.5 or more, 1% outliers at 7: the outliers do not set the range
+    ({0.2345: 10_000}, 0.46),  # every value 0.2345: R/2 is it, to two significant digits
+    ({0.3: 50, 0.9: 1}, 1.8),  # 99.5% zeros: the 98th percentile is 0, so the largest value shows instead
+    ({}, 0.002),  # all zero: the smallest range, still positive
+], ids=["outliers", "constant", "sparse", "zero"])
+def test_layer_mode_range_is_twice_the_98th_percentile(counts, expected):
+    assert robust_range(_spread(10_000, counts)) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize(("x", "expected"), [(0.125, 0.13), (1.25, 1.3), (9.96, 10.0), (0.0012345, 0.0012),
+                                             (123.4, 120.0), (0.1849, 0.18)],
+                         ids=["half-up-small", "half-up", "carry", "tiny", "large", "down"])
+def test_two_significant_rounds_halves_up_like_javascript_toprecision(x, expected):
+    assert two_significant(x) == expected  # Python's round(1.25, 1) gives 1.2: to even, not up
+
+
+@pytest.mark.slow
+def test_layer_ranges_on_the_default_weights_follow_the_documented_rule():
+    """docs/data-format.md: R/2 is the 98th percentile of |v| of each layer, to two significant digits."""
+    from cnn_explainer.config import load_config
+    from cnn_explainer.weights import load_model
+
+    model = load_model(WEIGHTS)
+    samples = load_config(CONTENT).samples
+    images = np.stack([load_image(s.path) for s in samples])
+    outputs = {k: np.asarray(v) for k, v in forward(model.params, images).items()}
+    for sample in precompute_samples([s.id for s in samples], [s.id for s in samples], images, outputs):
+        for name in MAP_NAMES:
+            half = sample.ranges["layer"][name] / 2
+            percentile = np.percentile(np.abs(sample.maps[name]), 98, method="inverted_cdf")
+            assert float(f"{half:.2g}") == half, (sample.id, name, half)  # two significant digits
+            assert abs(half - percentile) <= 0.05 * percentile, (sample.id, name, half, percentile)
+        assert sample.ranges["layer"]["input"] == 1.0
 
 
 @needs(REFERENCE)

@@ -124,6 +124,7 @@ def test_legend_groups_follow_the_colour_ranges():
     groups = legend_groups()
     assert [g[0] for g in groups["unit"]] == ["conv_1_1", "conv_1_2", "conv_2_1", "conv_2_2"]
     assert [len(g) for g in groups["module"]] == [5, 5] and len(groups["global"]) == 1
+    assert groups["layer"] == [[layer.name] for layer in MAP_LAYERS]  # every layer its own range and legend
 
 
 def test_missing_template_variable_fails_instead_of_rendering_empty():

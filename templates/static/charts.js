@@ -8,6 +8,7 @@
   const CNNX = window.CNNX;
   const SEGMENTS = 48;
   const BAR_WIDTH = 60;
+  const CAP_OFFSET = 3; // px: half the arrow tip's 6 px length (charts.py CAP_PATHS), so its base meets the bar
 
   const parsed = {};
 
@@ -26,6 +27,13 @@
 
   CNNX.format = format;
 
+  /** The decimals of v's shortest form, so a "layer" mode range (two significant digits) reads exactly:
+   * 0.18 -> 2, 2.5 -> 1, 12 -> 0. */
+  CNNX.shortDecimals = function (v) {
+    const text = String(v);
+    return text.includes("e") ? 2 : (text.split(".")[1] || "").length;
+  };
+
   CNNX.charts = {
     /** A legend bound to one container; show() redraws it, hide() takes it off the page. */
     legend(container) {
@@ -35,9 +43,12 @@
         hide() {
           container.hidden = true;
         },
-        /** lo..hi along `width` px at (x, y), coloured by colourAt(v), labelled at `ticks`. */
-        show({ lo, hi, colourAt, ticks, digits, x, y, width }) {
+        /** lo..hi along `width` px at (x, y), coloured by colourAt(v), labelled at `ticks` (numbers, or
+         * {v, label} for a label of its own); `clipped` {low, high} puts an arrow tip on each end whose
+         * values go beyond it (data-clipped names them), `title` is the tooltip. */
+        show({ lo, hi, colourAt, ticks, digits, x, y, width, clipped = {}, title = "" }) {
           container.hidden = false;
+          container.title = title;
           container.style.left = x - padding.left + "px";
           container.style.top = y + "px";
           const gradient = [];
@@ -48,8 +59,12 @@
             const end = k + 1 < SEGMENTS ? v1 + (hi - lo) / SEGMENTS / 2 : v1;
             gradient.push({ v0, v1: end, color: colourAt((v0 + v1) / 2) });
           }
-          const tickRows = ticks.map((v) => ({ v, label: format(v, digits) }));
-          return view.width(width).data("gradient", gradient).data("ticks", tickRows).runAsync();
+          const tickRows = ticks.map((t) => (typeof t === "number" ? { v: t, label: format(t, digits) } : t));
+          const caps = [];
+          if (clipped.low) caps.push({ side: "low", x: -CAP_OFFSET, color: colourAt(lo) });
+          if (clipped.high) caps.push({ side: "high", x: width + CAP_OFFSET, color: colourAt(hi) });
+          container.dataset.clipped = caps.map((cap) => cap.side).join(" ");
+          return view.width(width).data("gradient", gradient).data("ticks", tickRows).data("caps", caps).runAsync();
         },
       };
     },

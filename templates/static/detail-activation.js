@@ -8,7 +8,7 @@
   "use strict";
   const CNNX = window.CNNX;
   const math = CNNX.detailMath;
-  const { el, fmt, scale, heatmap, matrix, number, legend, sharedRange } = CNNX.detail;
+  const { el, fmt, scale, heatmap, matrix, number, mapLegend, sharedRange } = CNNX.detail;
 
   function previousLayer(layer) {
     const columns = CNNX.page.columns;
@@ -43,7 +43,7 @@
 
     ctx.body.replaceChildren(el("div", { class: "activation-view" }, inMap.element,
       el("div", { class: "formula", "aria-live": "polite" }, caption, formula,
-        legend(strings.detail_legend_maps, colours, -range / 2, range / 2)),
+        mapLegend(strings.detail_legend_maps, colours, mode, input.values)),
       outMap.element));
 
     function show(row, col) {

@@ -5,13 +5,14 @@
  * plus the bias give the neuron's map. The formula shows, for the window's position, one
  * channel's patch x kernel = products (their sum is that channel's intermediate value), then
  * every channel's value + bias = the result. Everything is computed here from the stored maps
- * (detail-math.js), drawn with one red-blue range; the input image keeps its grey scale.
+ * (detail-math.js), drawn with one red-blue range; the input image keeps its grey scale, and in
+ * "layer" mode the input maps keep their own layer's range (detail.js sharedRange).
  */
 (function () {
   "use strict";
   const CNNX = window.CNNX;
   const math = CNNX.detailMath;
-  const { el, fmt, scale, heatmap, matrix, number, legend, sharedRange } = CNNX.detail;
+  const { el, fmt, scale, heatmap, matrix, number, legend, mapLegend, sharedRange } = CNNX.detail;
 
   CNNX.detail.register("conv", (ctx) => {
     const { sample, network, mode, layer, neuron, strings } = ctx;
@@ -34,7 +35,12 @@
     const range = sharedRange(sample, mode, [previous.name, layer],
       math.maxAbs(output.values, ...channels.map((ch) => ch.intermediate.values)));
     const colours = scale("RdBu", range);
-    const inputColours = isImage ? scale("Greys", 1) : colours;
+    // "layer" mode draws the input maps with their own layer's range, as the overview does: a ReLU or pooling
+    // layer's values are a fraction of the convolution's, and would be near white in its range.
+    const ownInputRange = !isImage && mode === "layer";
+    let inputColours = colours;
+    if (isImage) inputColours = scale("Greys", 1);
+    else if (ownInputRange) inputColours = scale("RdBu", sample.ranges[mode][previous.name]);
     const kernelRange = 2 * math.maxAbs(...channels.map((ch) => ch.kernel)) || 1;
     const kernelColours = scale("BrBG", kernelRange);
     let selected = Math.min(inputs - 1, Math.max(0, Number.parseInt(ctx.extras.channel, 10) || 0));
@@ -104,9 +110,12 @@
       el("span", { class: "op", text: "=" }),
       el("span", { class: "term result" }, el("small", { text: strings.detail_result }), resultNumber));
 
+    const inputMaps = channels.map((ch) => ch.map.values);
     const legends = el("div", { class: "legends" },
       isImage ? legend(strings.detail_legend_input, inputColours, 0, 1) : null,
-      legend(strings.detail_legend_maps, colours, -range / 2, range / 2),
+      ownInputRange ? mapLegend(strings.detail_legend_input, inputColours, mode, ...inputMaps) : null,
+      mapLegend(strings.detail_legend_maps, colours, mode, output.values,
+        ...channels.map((ch) => ch.intermediate.values), ...(isImage || ownInputRange ? [] : inputMaps)),
       legend(strings.detail_legend_kernel, kernelColours, -kernelRange / 2, kernelRange / 2));
 
     ctx.body.replaceChildren(el("div", { class: "conv-view" },

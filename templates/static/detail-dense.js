@@ -10,7 +10,7 @@
   "use strict";
   const CNNX = window.CNNX;
   const math = CNNX.detailMath;
-  const { el, fmt, scale, inkOn, heatmap, number, legend, sharedRange } = CNNX.detail;
+  const { el, fmt, scale, inkOn, heatmap, number, legend, mapLegend, sharedRange } = CNNX.detail;
   const SOURCE = "max_pool_2";
 
   CNNX.detail.register("flatten", (ctx) => {
@@ -60,7 +60,7 @@
         el("p", { class: "section-label", text: `${SOURCE} (${height} × ${width} × ${count})` }),
         el("div", { class: "source-grid" }, ...sources.map((s) => s.element))),
       el("div", { class: "flatten-strips" }, strip.element, weights.element,
-        el("div", { class: "legends" }, legend(strings.detail_legend_maps, colours, -range / 2, range / 2),
+        el("div", { class: "legends" }, mapLegend(strings.detail_legend_maps, colours, mode, values),
           legend(strings.detail_legend_weight, weightColours, -weightRange / 2, weightRange / 2))),
       el("div", { class: "formula", "aria-live": "polite" }, caption,
         el("div", { class: "formula-row" }, el("span", { class: "term" }, el("small", { text: strings.detail_value }), value),

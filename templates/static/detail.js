@@ -182,15 +182,37 @@
     return node;
   }
 
-  /** A colour bar from lo to hi with three labels. */
-  function legend(label, colours, lo, hi, digits = 2) {
+  /** A colour bar from lo to hi with three labels; `clipped` {low, high} tips an end with an arrow when
+   * values beyond it are drawn in its colour. */
+  function legend(label, colours, lo, hi, digits = 2, clipped = {}) {
     const stops = [];
     for (let k = 0; k <= 16; k++) stops.push(colours.colour(lo + ((hi - lo) * k) / 16));
-    return el("div", { class: "detail-legend" },
+    const bar = ["legend-bar", clipped.low ? "clip-low" : "", clipped.high ? "clip-high" : ""].filter(Boolean);
+    const range = `${fmt(lo, digits)} … ${fmt(hi, digits)}`;
+    const title = `${strings.scale}: ${range}` + (clipped.low || clipped.high ? `; ${strings.legend_clipped}` : "");
+    return el("div", { class: "detail-legend", title },
       el("span", { class: "legend-label", text: label }),
-      el("span", { class: "legend-bar", style: `background: linear-gradient(to right, ${stops.join(", ")})` }),
+      el("span", { class: bar.join(" "), "data-clipped": bar.slice(1).join(" ").replaceAll("clip-", ""),
+                   style: `background: linear-gradient(to right, ${stops.join(", ")}); ` +
+                          `--low: ${colours.colour(lo)}; --high: ${colours.colour(hi)}` }),
       el("span", { class: "legend-ticks" }, el("span", { text: fmt(lo, digits) }),
         el("span", { text: fmt((lo + hi) / 2, digits) }), el("span", { text: fmt(hi, digits) })));
+  }
+
+  /** The legend `label` of a view's red-blue maps in scale mode `mode`: -R/2 .. R/2 of `colours`, an arrow at each
+   * end that some value of `arrays` goes beyond (drawn in the end colour); a "layer" range reads exactly. */
+  function mapLegend(label, colours, mode, ...arrays) {
+    const half = colours.range / 2;
+    let lowest = Infinity;
+    let highest = -Infinity;
+    for (const values of arrays) {
+      for (const v of values) {
+        if (v < lowest) lowest = v;
+        if (v > highest) highest = v;
+      }
+    }
+    return legend(label, colours, -half, half, mode === "layer" ? Math.max(2, CNNX.shortDecimals(half)) : 2,
+      { low: lowest < -half, high: highest > half });
   }
 
   /** JavaScript's Math.round(x * 1000) / 1000, as the ranges in the data are rounded. */
@@ -198,9 +220,12 @@
     return Math.floor(x * 1000 + 0.5) / 1000;
   }
 
-  /** The range R shared by every red-blue map in a view: the layers' own ranges in the current
-   * scale mode, widened if a map computed in the view (an intermediate result) reaches further. */
+  /** The range R shared by every red-blue map in a view. In the original's modes: the layers' own ranges,
+   * widened if a map computed in the view (an intermediate result) reaches further. In "layer" mode: the
+   * range of the layer the view explains (the last of `layers`), as the overview draws it, so the view's
+   * output looks like the neuron clicked; values beyond it are clipped and the legend says so. */
   function sharedRange(sample, mode, layers, maxAbs) {
+    if (mode === "layer") return sample.ranges[mode][layers[layers.length - 1]];
     const ranges = layers.filter((name) => name !== "input").map((name) => sample.ranges[mode][name]);
     return Math.max(...ranges, 2 * (0.1 + round3(maxAbs)));
   }
@@ -209,7 +234,7 @@
     register(kind, factory) {
       factories[kind] = factory;
     },
-    el, fmt, scale, inkOn, heatmap, matrix, number, legend, sharedRange, DIGITS,
+    el, fmt, scale, inkOn, heatmap, matrix, number, legend, mapLegend, sharedRange, DIGITS,
   };
 
   /* ---- the shell ---- */

@@ -129,11 +129,14 @@
         if (!group) return this.legends[name].hide();
         const first = at[group[0]];
         const last = at[group[group.length - 1]];
-        const half = sample.ranges[mode][group[0]] / 2;
-        const ticks = mode === "unit" ? [-half, 0, half] : [-half, -half / 2, 0, half / 2, half];
+        const { lo, hi, ticks, digits, clipped } = this.legendRange(group);
+        const label = (t) => (typeof t === "number" ? CNNX.format(t, digits) : t.label); // the ticks span lo .. hi
+        const range = `${label(ticks[0])} … ${label(ticks[ticks.length - 1])}`;
+        const title = `${this.page.strings.scale}: ${range}` +
+          (clipped.low || clipped.high ? `; ${this.page.strings.legend_clipped}` : "");
         jobs.push(this.legends[name].show({
-          lo: -half, hi: half, ticks, digits: 2, x: first.x, y, width: last.x + node - first.x,
-          colourAt: (v) => CNNX.palette.colour("conv", v, 2 * half),
+          lo, hi, ticks, digits, x: first.x, y, width: last.x + node - first.x, clipped, title,
+          colourAt: (v) => CNNX.palette.colour("conv", v, 2 * hi),
         }));
       });
       const top = Math.max(...sample.probabilities);
@@ -146,6 +149,26 @@
         x: at.output.x, ys: at.output.ys, node, height: geometry.height,
       }));
       return Promise.all(jobs);
+    }
+
+    /** What the legend of layers `group` shows in the current mode: the range drawn, its ticks, whether
+     * values go beyond either end (then drawn in the end colour). The original's modes show the whole
+     * symmetric range -R/2 .. R/2 as it did; "layer" mode shows only the part a layer's values can take
+     * (0 .. R/2 for ReLU and pooling, whose values are never negative), labelled exactly. */
+    legendRange(group) {
+      const { sample, mode } = this;
+      const half = sample.ranges[mode][group[0]] / 2;
+      const lowest = Math.min(...group.flatMap((name) => sample.maps[name].min));
+      const highest = Math.max(...group.flatMap((name) => sample.maps[name].max));
+      const clipped = { low: lowest < -half, high: highest > half };
+      if (mode !== "layer") {
+        const ticks = mode === "unit" ? [-half, 0, half] : [-half, -half / 2, 0, half / 2, half];
+        return { lo: -half, hi: half, ticks, digits: 2, clipped };
+      }
+      const lo = lowest >= 0 ? 0 : -half;
+      const zero = { v: 0, label: "0" };
+      const ticks = lo === 0 ? [zero, half] : [-half, zero, half];
+      return { lo, hi: half, ticks, digits: CNNX.shortDecimals(half), clipped };
     }
 
     /** Raise and darken the edges into `el` and outline the neurons they come from (null clears). */

@@ -9,6 +9,8 @@
 (function () {
   "use strict";
   const CNNX = (window.CNNX = window.CNNX || {});
+  const ROBUST_PERCENT = 98; // precompute.py's constants of the "layer" mode
+  const MIN_HALF_RANGE = 0.001;
 
   /** "valid" 3x3 convolution of x (h, w, cin) with an HWIO kernel; returns (h-2, w-2, cout). */
   function conv(x, h, w, cin, kernel, bias) {
@@ -137,8 +139,23 @@
     return Math.floor(x * 1000 + 0.5) / 1000;
   }
 
-  /** precompute.py color_ranges: unit / module / global range R per layer (input: 1). */
+  /** precompute.py two_significant: two significant digits, halves up on the exact value (toPrecision's rule). */
+  function twoSignificant(x) {
+    return Number(x.toPrecision(2));
+  }
+
+  /** precompute.py robust_range: twice the nearest-rank 98th percentile of |v|, two significant digits. */
+  function robustRange(values) {
+    const magnitudes = Float32Array.from(values, Math.abs).sort();
+    const k = Math.ceil((ROBUST_PERCENT * magnitudes.length) / 100) - 1;
+    const half = magnitudes[k] || magnitudes[magnitudes.length - 1];
+    return 2 * Math.max(half > 0 ? twoSignificant(half) : 0, MIN_HALF_RANGE);
+  }
+
+  /** precompute.py color_ranges: layer / unit / module / global range R per layer (input: 1). */
   function colourRanges(outputs, mapColumns) {
+    const layer = {};
+    for (const column of mapColumns) layer[column.name] = robustRange(outputs[column.name]);
     const unit = {};
     let current = 1;
     for (const column of mapColumns) {
@@ -163,6 +180,7 @@
     const rounded = (table) => Object.fromEntries(Object.entries(table).map(([k, v]) => [k, Math.round(v * 1e6) / 1e6]));
     const global = Object.fromEntries(Object.keys(unit).map((name) => [name, top]));
     return {
+      layer: { input: 1, ...rounded(layer) },
       unit: { input: 1, ...rounded(unit) },
       module: { input: 1, ...rounded(module) },
       global: { input: 1, ...rounded(global) },

@@ -378,6 +378,43 @@ def test_one_colour_range_for_every_map_of_a_view(open_page, truth, site):
     assert seen == {"input": 10, "intermediate": 10, "output": 1}
 
 
+MAPS_LEGEND = """() => [...document.querySelectorAll('[data-role=detail] .detail-legend')].map((el) => ({
+  label: el.querySelector('.legend-label').textContent, bar: el.querySelector('.legend-bar').className,
+  ticks: [...el.querySelectorAll('.legend-ticks span')].map((t) => Number(t.textContent)) }))"""
+
+
+@pytest.mark.parametrize(("sample", "layer", "neuron"), [("espresso", "relu_1_1", 0), ("koala", "max_pool_1", 2)],
+                         ids=["relu", "pool"])
+def test_default_mode_views_draw_with_the_range_of_the_layer_shown(open_page, truth, sample, layer, neuron):
+    """In the default mode a ReLU or pooling view paints both maps with its layer's own range from the data file,
+    as the overview paints that neuron, and tips the legend's ends that values go beyond."""
+    page = open_page(f"#sample={sample}&layer={layer}&neuron={neuron}&row=0&col=0").page
+    kind = "relu" if layer.startswith("relu") else "pool"
+    wait_view(page, kind)
+    doc, stored = truth.stored(sample)
+    r = doc["ranges"]["layer"][layer]
+    x = stored[truth.previous(layer)][neuron]
+    y = np.maximum(x, 0) if kind == "relu" else x[:x.shape[0] // 2 * 2, :x.shape[1] // 2 * 2].reshape(
+        x.shape[0] // 2, 2, x.shape[1] // 2, 2).max(axis=(1, 3))
+    (legend,) = page.evaluate(MAPS_LEGEND)
+    assert legend["ticks"] == [-r / 2, 0, r / 2]
+    clipped = {f"clip-{end}" for end, beyond in (("low", x.min() < -r / 2), ("high", x.max() > r / 2)) if beyond}
+    assert set(legend["bar"].split()) - {"legend-bar"} == clipped
+    rgb = np.array([[int(h[i:i + 2], 16) for i in (1, 3, 5)]
+                    for h in json.loads(page.text_content("#cnnx-page"))["palettes"]["RdBu"]])
+    got = page.evaluate("""() => [...document.querySelectorAll('[data-role=detail] [data-map] canvas')].map((c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        return { role: c.parentElement.dataset.map, pixels: Array.from(d.filter((_, i) => i % 4 !== 3)) }; })""")
+    assert sorted(entry["role"] for entry in got) == ["input", "output"]
+    for entry in got:
+        values = (x if entry["role"] == "input" else y).ravel()
+        index = np.clip(np.floor((values + r / 2) / r * 255 + 0.5), 0, 255).astype(int)
+        colours = np.asarray(entry["pixels"]).reshape(-1, 3)
+        # a value on a rounding boundary may land one palette entry over
+        near = [np.abs(colours - rgb[np.clip(index + d, 0, 255)]).max(axis=1) == 0 for d in (-1, 0, 1)]
+        assert np.all(near[0] | near[1] | near[2]), entry["role"]
+
+
 @pytest.mark.parametrize(("width", "height"), [(1280, 720), (390, 844)], ids=["desktop", "phone"])
 @pytest.mark.parametrize("hash_", [
     "#layer=conv_1_1&neuron=0", "#layer=conv_2_2&neuron=5", "#layer=relu_1_1&neuron=1", "#layer=max_pool_2&neuron=3",

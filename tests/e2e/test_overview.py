@@ -14,13 +14,19 @@ import numpy as np
 import pytest
 from cnn_explainer.colors import palettes
 from cnn_explainer.config import load_config
+from cnn_explainer.encode import decode_array
 from cnn_explainer.precompute import MAP_LAYERS
 
-from .conftest import CONTENT
+from .conftest import CONTENT, DEFAULT_WEIGHTS
 
 pytestmark = pytest.mark.e2e
 
 MAP_NAMES = [layer.name for layer in MAP_LAYERS]
+DEFAULT_MODE = "layer"  # README: the page opens in "Per layer", each layer its own robust range
+# The least mean drawn intensity (|v| / (R/2), capped at 1, over a layer's values and the ten gallery samples)
+# any column of the default site may have in the default mode: about the original model's weakest layer in its
+# own modes (13%) less a margin. The original's rule gave our weights' ReLU and pooling columns 1.3-2.7%.
+INTENSITY_FLOOR = 0.08
 PIXEL_STEP = 7  # compare every 7th pixel of every heatmap: ~30k pixels per mode
 
 PAINTED = """() => [...document.querySelectorAll("canvas[data-neuron]")].map((c) => {
@@ -53,7 +59,7 @@ def expected_top1(site) -> dict[str, str]:
     return {s.id: r["top1"] for s, r in zip(samples, records, strict=True)}
 
 
-def _wait_drawn(page, sample: str, mode: str = "unit") -> None:
+def _wait_drawn(page, sample: str, mode: str = DEFAULT_MODE) -> None:
     page.wait_for_selector(f'[data-role=overview][data-drawn="{sample}|{mode}"]', state="attached", timeout=10_000)
 
 
@@ -92,7 +98,7 @@ def test_first_view_draws_every_neuron_and_loads_one_sample(open_page, expected_
     assert page.locator(".probabilities .mark-rect path").count() == 10  # one bar per output neuron
     assert page.locator("svg.edges path").count() == 490
     assert page.text_content("[data-role=prediction]") == expected_top1["espresso"]
-    assert page.locator(".legend:not([hidden]) svg").count() == 6  # input, four unit ranges, output
+    assert page.locator(".legend:not([hidden]) svg").count() == 12  # input, one per map layer, output
     data = [u for u in watched.requests if "/data/" in u]
     assert len(data) == 1 and data[0].endswith("/data/samples/espresso.js")
 
@@ -112,7 +118,7 @@ def test_colour_modes_repaint_every_heatmap_correctly(open_page, site):
     _wait_drawn(page, "koala")
     ranges = json.loads((site.folder / "data" / "samples" / "koala.json").read_text())["ranges"]
     seen, expected_by_mode = {}, {}
-    for mode, legends in (("module", 2), ("global", 1), ("unit", 4)):
+    for mode, legends in (("module", 2), ("global", 1), ("unit", 4), (DEFAULT_MODE, 10)):
         page.select_option("[data-role=scale]", mode)
         _wait_drawn(page, "koala", mode)
         got = {k: np.asarray(v) for k, v in page.evaluate(PIXELS, PIXEL_STEP).items()}
@@ -123,7 +129,8 @@ def test_colour_modes_repaint_every_heatmap_correctly(open_page, site):
         assert page.locator(".legend[data-legend^=range]:not([hidden])").count() == legends
         first = page.locator('.legend[data-legend="range-0"] text').all_text_contents()
         half = ranges[mode]["conv_1_1"] / 2
-        assert first[0] == f"{-half:.2f}" and first[-1] == f"{half:.2f}", (mode, first)
+        if mode != DEFAULT_MODE:  # the original's legends, as it labelled them (d3 format ".2f")
+            assert first[0] == f"{-half:.2f}" and first[-1] == f"{half:.2f}", (mode, first)
         seen[mode] = got
     # Switching modes must repaint exactly the heatmaps whose documented colours change: every map of a
     # layer whose range changed, except maps so close to zero (a dead ReLU) that they stay white anyway.
@@ -133,6 +140,69 @@ def test_colour_modes_repaint_every_heatmap_correctly(open_page, site):
     assert repainted == documented
     changed_layers = {layer for layer in MAP_NAMES if ranges["unit"][layer] != ranges["global"][layer]}
     assert {k.split("/")[0] for k in repainted} == changed_layers
+
+
+def _drawn_intensity(values: np.ndarray, r: float) -> float:
+    """How far from the palette's white centre a layer is painted on average: 0 all white, 1 all full colour."""
+    return float(np.mean(np.minimum(np.abs(values) / (r / 2), 1.0)))
+
+
+def test_default_mode_draws_every_column_readably(site):
+    """Every map column of the default site, in the default mode, from the built data files."""
+    assert site.weights == DEFAULT_WEIGHTS  # the default site, not the fallback model
+    docs = [json.loads(path.read_text()) for path in sorted((site.folder / "data" / "samples").glob("*.json"))]
+    assert len(docs) == 10
+    intensity = {layer: np.mean([_drawn_intensity(decode_array(doc["maps"][layer]).astype(np.float64),
+                                                  doc["ranges"][DEFAULT_MODE][layer]) for doc in docs])
+                 for layer in MAP_NAMES}
+    faint = {layer: f"{value:.1%}" for layer, value in intensity.items() if value < INTENSITY_FLOOR}
+    assert faint == {}, f"columns drawn fainter than {INTENSITY_FLOOR:.0%}: {faint}"
+
+
+LEGEND_BOXES = """() => Object.fromEntries([...document.querySelectorAll(".legend:not([hidden])")].map((el) => {
+  const box = (node) => { const r = node.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; };
+  return [el.dataset.legend, {
+    labels: [...el.querySelectorAll(".mark-text text")].map((t) => ({ text: t.textContent, box: box(t) })),
+    bar: box(el.querySelector(".mark-rect")), caps: el.querySelectorAll(".mark-symbol path").length,
+    clipped: el.dataset.clipped || "", title: el.title }];
+}))"""
+COLUMN_BOXES = """() => Object.fromEntries([...document.querySelectorAll("canvas[data-neuron='0']")].map((c) => {
+  const r = c.getBoundingClientRect(); return [c.dataset.layer, [r.left, r.right]]; }))"""
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1440, 900)], ids=["1280x800", "1440x900"])
+def test_default_mode_legends_show_the_ranges_in_the_data(open_page, site, width, height):
+    """One legend under each map column, labelled with the range its data file holds, arrow tips on the ends whose
+    values go beyond it, and no two labels overlapping."""
+    page = open_page(width=width, height=height).page
+    _wait_drawn(page, "espresso")
+    assert page.input_value("[data-role=scale]") == DEFAULT_MODE
+    doc = json.loads((site.folder / "data" / "samples" / "espresso.json").read_text())
+    legends = page.evaluate(LEGEND_BOXES)
+    columns = page.evaluate(COLUMN_BOXES)
+    assert len(legends) == 12
+    for k, layer in enumerate(MAP_NAMES):
+        legend = legends[f"range-{k}"]
+        half = doc["ranges"][DEFAULT_MODE][layer] / 2
+        lowest, highest = min(doc["maps"][layer]["min"]), max(doc["maps"][layer]["max"])
+        labels = [float(label["text"]) for label in legend["labels"]]
+        # ReLU and pooling values are never negative: their legend runs from 0, the rest from -R/2
+        assert labels[0] == (0.0 if lowest >= 0 else -half) and labels[-1] == half, (layer, labels, half)
+        assert labels == sorted(labels) and 0.0 in labels
+        assert legend["bar"][0] == pytest.approx(columns[layer][0], abs=1)  # under its own column
+        assert legend["bar"][1] == pytest.approx(columns[layer][1], abs=1)
+        clipped = {"low"} if lowest < -half else set()
+        clipped |= {"high"} if highest > half else set()
+        assert set(legend["clipped"].split()) == clipped and legend["caps"] == len(clipped), layer
+        assert legend["labels"][-1]["text"] in legend["title"]
+    assert any(legend["caps"] for legend in legends.values())  # the robust range does clip a few values
+    texts = [(name, label) for name, legend in legends.items() for label in legend["labels"]]
+    for (name_a, a), (name_b, b) in itertools.combinations(texts, 2):
+        assert not _overlap(a["box"], b["box"]), f"{name_a} {a['text']!r} overlaps {name_b} {b['text']!r}"
 
 
 def test_url_hash_round_trips(open_page, origin, site):

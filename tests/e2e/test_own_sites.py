@@ -57,7 +57,7 @@ def test_a_hundred_thumbnails_stay_in_a_scrolling_strip(browser, own_sites, widt
     position = last.locator(".thumb-image").evaluate("e => getComputedStyle(e).backgroundPositionX")
     assert position in ("100%", "calc(100%)"), position
     last.click()
-    page.wait_for_selector('[data-role=overview][data-drawn="img_099|unit"]', state="attached")
+    page.wait_for_selector('[data-role=overview][data-drawn="img_099|layer"]', state="attached")
     context.close()
     assert errors == [] and outside == []
 
@@ -79,15 +79,15 @@ def test_one_image_and_hostile_class_names_show_as_text(browser, own_sites, widt
 def test_an_upload_does_not_take_the_id_of_a_built_in_image(browser, own_sites, tmp_path):
     make_images(tmp_path, 1, seed=7)
     context, page, errors, outside = _open(browser, own_sites["one"], 1280, 720)
-    assert page.get_attribute("[data-role=overview]", "data-drawn") == "own-1|unit"  # the built-in one
+    assert page.get_attribute("[data-role=overview]", "data-drawn") == "own-1|layer"  # the built-in one
     page.set_input_files("input[data-role=upload]", str(tmp_path / "img_000.png"))
-    page.wait_for_selector('[data-role=overview][data-drawn="own-2|unit"]', state="attached")
+    page.wait_for_selector('[data-role=overview][data-drawn="own-2|layer"]', state="attached")
     assert page.get_attribute('[data-sample="own-1"]', "title") == "own-1"
     assert page.get_attribute('[data-sample="own-2"]', "title") == "img_000.png"
     page.reload()  # the stored upload comes back beside the built-in image, under its own id
-    page.wait_for_selector('[data-role=overview][data-drawn="own-2|unit"]', state="attached")
+    page.wait_for_selector('[data-role=overview][data-drawn="own-2|layer"]', state="attached")
     page.click('[data-sample="own-1"]')
-    page.wait_for_selector('[data-role=overview][data-drawn="own-1|unit"]', state="attached")
+    page.wait_for_selector('[data-role=overview][data-drawn="own-1|layer"]', state="attached")
     assert page.locator("[data-sample]").count() == 2
     context.close()
     assert errors == [] and outside == []

@@ -22,7 +22,7 @@ from cnn_explainer.weights import load_model
 from PIL import Image
 
 from .conftest import REFERENCE_MODEL
-from .test_overview import PIXELS, _expected_pixels
+from .test_overview import DEFAULT_MODE, PIXELS, _expected_pixels
 
 pytestmark = pytest.mark.e2e
 TOLERANCE = 1e-4
@@ -63,7 +63,8 @@ def _photo(tmp_path, name: str = "photo.png", size=(150, 97), seed: int = 0, fmt
 
 
 def _wait_own(page, n: int = 1) -> None:
-    page.wait_for_selector(f'[data-role=overview][data-drawn="own-{n}|unit"]', state="attached", timeout=15_000)
+    page.wait_for_selector(f'[data-role=overview][data-drawn="own-{n}|{DEFAULT_MODE}"]', state="attached",
+                           timeout=15_000)
 
 
 def _page_input_bytes(page, sample_id: str) -> np.ndarray:
@@ -88,6 +89,29 @@ def test_js_forward_equals_jax_on_every_layer(open_page, model, tmp_path, image)
         assert error <= TOLERANCE, f"{name}: JS differs from JAX by {error:.2e}"
 
 
+JS_RANGES = """async ({ rgb, outputs }) => {
+  const floats = Object.fromEntries(Object.entries(outputs).map(([name, values]) => [name, Float32Array.from(values)]));
+  return CNNX.tinyvgg.sampleFrom("own-0", "x", Uint8Array.from(rgb), floats, CNNX.page.columns).ranges;
+}"""
+
+
+@pytest.mark.parametrize("image", ["espresso_1", "noise"])
+def test_js_colour_ranges_equal_the_builds_in_every_mode(open_page, model, image):
+    """tinyvgg.js's colourRanges on exactly the values the build sees gives the data files' ranges, every mode."""
+    if image == "noise":
+        pixels = np.random.default_rng(3).random((64, 64, 3)).astype(np.float32)
+    else:
+        pixels = load_image(REFERENCE_MODEL.parent / "images" / f"{image}.jpeg")
+    rgb = np.rint(pixels * 255).astype(np.uint8)
+    outputs = {k: np.asarray(v, np.float32) for k, v in forward(model.params, (rgb / np.float32(255))[None]).items()}
+    (sample,) = precompute_samples(["own-0"], ["x"], (rgb / np.float32(255))[None].astype(np.float32), outputs)
+    page = open_page().page
+    got = page.evaluate(JS_RANGES, {"rgb": rgb.ravel().tolist(),
+                                    "outputs": {k: v[0].ravel().tolist() for k, v in outputs.items()}})
+    assert got == encode_sample(sample)["ranges"]
+    assert list(got) == [DEFAULT_MODE, "unit", "module", "global"]
+
+
 def test_upload_by_file_input_preprocesses_like_python_and_shows_the_prediction(open_page, model, tmp_path):
     _photo(tmp_path)
     path = tmp_path / "photo.png"
@@ -103,7 +127,7 @@ def test_upload_by_file_input_preprocesses_like_python_and_shows_the_prediction(
     assert page.evaluate(SAMPLE_SHAPE, "own-1") == page.evaluate(SAMPLE_SHAPE, "espresso")
     # Back to a built-in sample and forth again: the gallery treats the upload as one of its own.
     page.click('[data-sample="koala"]')
-    page.wait_for_selector('[data-role=overview][data-drawn="koala|unit"]', state="attached")
+    page.wait_for_selector(f'[data-role=overview][data-drawn="koala|{DEFAULT_MODE}"]', state="attached")
     page.click('[data-sample="own-1"]')
     _wait_own(page)
 
@@ -172,7 +196,7 @@ def test_uploaded_image_is_painted_as_the_build_would_paint_it(open_page, model,
     folder = tmp_path / "data" / "samples"
     folder.mkdir(parents=True)
     (folder / "own-1.json").write_text(json.dumps(encode_sample(sample)))
-    expected = _expected_pixels(SimpleNamespace(folder=tmp_path), "own-1", "unit")
+    expected = _expected_pixels(SimpleNamespace(folder=tmp_path), "own-1", DEFAULT_MODE)  # as the page shows it
     got = {k: np.asarray(v) for k, v in page.evaluate(PIXELS, 7).items()}
     assert got.keys() == expected.keys()
     for key, want in expected.items():
@@ -225,12 +249,12 @@ def test_upload_by_pasting_and_a_second_image_replaces_the_first(open_page, tmp_
 def test_unreadable_file_keeps_the_previous_image_and_says_so(open_page, tmp_path, path, message):
     (tmp_path / "notes.png").write_text("these are notes, not a picture")
     page = open_page("#sample=koala", path=path).page
-    page.wait_for_selector('[data-role=overview][data-drawn="koala|unit"]', state="attached")
+    page.wait_for_selector(f'[data-role=overview][data-drawn="koala|{DEFAULT_MODE}"]', state="attached")
     before = page.text_content("[data-role=prediction]")
     page.set_input_files("input[data-role=upload]", str(tmp_path / "notes.png"))
     page.wait_for_selector("[data-role=upload-error]:not([hidden])", timeout=10_000)
     assert page.text_content("[data-role=upload-error]") == message
-    assert page.get_attribute("[data-role=overview]", "data-drawn") == "koala|unit"
+    assert page.get_attribute("[data-role=overview]", "data-drawn") == f"koala|{DEFAULT_MODE}"
     assert page.text_content("[data-role=prediction]") == before
     assert page.locator("[data-sample^=own-]").count() == 0
 
