@@ -24,7 +24,8 @@ import numpy as np
 
 from .charts import FONT, compile_vega
 from .errors import InputError
-from .model import NUM_CLASSES, PARAM_COUNT
+from .model import PARAM_COUNT
+from .network.description import MAX_CLASSES, MIN_CLASSES
 from .weights import resolve_model_file
 
 HISTORY_FILE = "history.json"
@@ -38,12 +39,13 @@ class History:
 
     source: Path
     epochs: tuple[dict[str, float | None], ...]  # epoch, train/holdout/val loss and accuracy
-    confusion: np.ndarray  # (10, 10) int
+    confusion: np.ndarray  # (classes, classes) int
     counts: dict[str, int]  # images in "train", "holdout", "val"
     dataset: str  # the dataset folder's name
     planned_epochs: int
     chosen_epoch: int
     teachers: int  # models it was distilled from (`train --teacher`); 0: it learned from the labels
+    parameters: int = PARAM_COUNT  # of the network trained; histories from before `train` had options are TinyVGG's
 
 
 def _number(source: Path, where: str, value: Any, *, optional: bool = False) -> float | None:
@@ -85,14 +87,19 @@ def load_history(weights: str | Path) -> History | None:
         epochs.append(row)
     summary = doc["summary"]
     matrix = summary.get("confusion_matrix")
-    if not (isinstance(matrix, list) and len(matrix) == NUM_CLASSES
-            and all(isinstance(r, list) and len(r) == NUM_CLASSES for r in matrix)):
-        raise InputError(source, f"summary.confusion_matrix must be {NUM_CLASSES} rows of {NUM_CLASSES} counts")
+    # One row and column per class: the class names' count when the file lists them (train writes them).
+    classes = len(doc["class_names"]) if isinstance(doc.get("class_names"), list) else \
+        len(matrix) if isinstance(matrix, list) else 0
+    if not (MIN_CLASSES <= classes <= MAX_CLASSES and isinstance(matrix, list) and len(matrix) == classes
+            and all(isinstance(r, list) and len(r) == classes for r in matrix)):
+        raise InputError(source, f"summary.confusion_matrix must be {classes} rows of {classes} counts, one per "
+                                 f"class ({MIN_CLASSES} to {MAX_CLASSES} classes)")
     confusion = np.array([[_count(source, "summary.confusion_matrix", v) for v in row] for row in matrix], np.int64)
     if not confusion.sum(axis=1).all():
         raise InputError(source, "summary.confusion_matrix has a class with no validation images")
     counts = summary.get("counts") if isinstance(summary.get("counts"), dict) else {}
     config = summary.get("config") if isinstance(summary.get("config"), dict) else {}
+    network = summary.get("network") if isinstance(summary.get("network"), dict) else {}
     return History(
         source=source, epochs=tuple(epochs), confusion=confusion,
         counts={split: _count(source, f"summary.counts.{split}", counts.get(split))
@@ -101,6 +108,8 @@ def load_history(weights: str | Path) -> History | None:
         planned_epochs=_count(source, "summary.config.epochs", config.get("epochs")),
         chosen_epoch=_count(source, "summary.best_epoch", summary.get("best_epoch")),
         teachers=len(config.get("teachers") or []),
+        parameters=_count(source, "summary.network.parameters", network.get("parameters"))
+        if "parameters" in network else PARAM_COUNT,
     )
 
 
@@ -136,7 +145,7 @@ def facts(history: History, class_names: tuple[str, ...], strings: dict[str, str
               for i in range(len(names))]
     top = pairs[0] if pairs else (0, 0, 0)
     return {
-        "parameters": f"{PARAM_COUNT:,}",
+        "parameters": f"{history.parameters:,}",
         "dataset": _code_span(history.dataset),
         "classes": str(len(names)),
         "train_images": f"{history.counts['train']:,}",

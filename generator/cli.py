@@ -140,6 +140,21 @@ def new(folder: Path) -> None:
     click.echo(f"wrote {len(files)} files into {folder}; next: cd {folder} && cnn-explainer build")
 
 
+class _InputSize(click.ParamType):
+    """`28` (a square) or `HxW` such as `32x48` (height x width), as (height, width)."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        parts = str(value).lower().split("x")
+        if len(parts) in (1, 2) and all(p.strip().isdigit() for p in parts):
+            sides = [int(p) for p in parts]
+            return (sides[0], sides[-1])
+        self.fail(f"{value!r} is not a size: give one number (28) or height x width (32x48)", param, ctx)
+
+
 @main.command()
 @click.option("--data", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Dataset folder with train/<class>/ and val/<class>/ sub-folders.")
@@ -159,17 +174,29 @@ def new(folder: Path) -> None:
 @click.option("--teacher", "teachers", multiple=True, type=click.Path(path_type=Path),
               help="A trained model (model.json or its folder) to distil from; repeat for an ensemble. "
                    "Each image's target is then the teachers' mean prediction instead of its label.")
+@click.option("--input-size", default="64", show_default=True, type=_InputSize(),
+              help="Input in pixels: one number for a square (28) or HxW (32x48), 8 to 128 a side; images are "
+                   "centre-cropped to its shape and resized.")
+@click.option("--greyscale", "--grayscale", "greyscale", is_flag=True,
+              help="One input channel (the luma of each picture) instead of RGB.")
+@click.option("--filters", default=10, show_default=True, type=int, help="Filters per convolution, 1 to 32.")
+@click.option("--padding", default="valid", show_default=True, type=click.Choice(["valid", "same"]),
+              help="Convolution padding: valid shrinks each map by 2 pixels, same keeps its size.")
+@click.option("--blocks", default=2, show_default=True, type=int,
+              help="Conv-ReLU-conv-ReLU-max-pool blocks, as many as the input size leaves pixels for.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, force: bool, teachers: tuple[Path, ...],
-          quiet: bool) -> None:
-    """Train TinyVGG on an image-folder dataset and write TF.js weights plus a model card."""
+          input_size: tuple[int, int], greyscale: bool, filters: int, padding: str, blocks: int, quiet: bool) -> None:
+    """Train a TinyVGG-style network (TinyVGG by default) on an image-folder dataset of 2 to 32 classes
+    and write TF.js weights plus a model card."""
     from .model import device_description
     from .train import TrainConfig
     from .train import train as run_training
 
     click.echo(f"training on {device_description()}", err=True)
     run_training(TrainConfig(data=data, out=out, epochs=epochs, seed=seed, holdout_fraction=holdout,
-                             teachers=teachers, force=force),
+                             teachers=teachers, force=force, input_size=input_size, greyscale=greyscale,
+                             filters=filters, padding=padding, blocks=blocks),
                  log=lambda line: click.echo(line, err=True), progress=not quiet)
 
 

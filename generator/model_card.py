@@ -4,21 +4,58 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .network.description import TINYVGG, Architecture, output_shapes, param_count
+
 if TYPE_CHECKING:
     from .train import EpochStats, TrainConfig
 
 
+_GREY = 'greyscale (Pillow\'s "L" luma of the RGB picture)'
+
+
+def _parameters(count: int) -> str:
+    """"20k" for TinyVGG's 19,920 as the Limits paragraph has always said it; small counts in full."""
+    return f"{round(count / 1000)}k" if count >= 10_000 else f"{count:,}"
+
+
+def _architecture(arch: Architecture) -> list[str]:
+    """The network trained, as the card's Architecture section: input, blocks, filters, padding, sizes."""
+    height, width, channels = arch.input_shape
+    convs = [layer for layer in arch.layers if layer.kind == "conv"]
+    blocks = sum(layer.kind == "pool" for layer in arch.layers)
+    shapes = dict(zip((layer.name for layer in arch.layers), output_shapes(arch)))
+    pooled = shapes[[layer.name for layer in arch.layers if layer.kind == "pool"][-1]]
+    return [
+        "## Architecture",
+        "",
+        f"- Input: {height}x{width} pixels, {'greyscale (1 channel)' if channels == 1 else 'RGB (3 channels)'}.",
+        f"- {blocks} block{'s' * (blocks != 1)} of conv 3x3 - ReLU - conv 3x3 - ReLU - max pool 2x2, "
+        f"{convs[0].filters} filters per convolution, `{convs[0].padding}` padding; "  # type: ignore[union-attr]
+        f"the last block gives {pooled[0]}x{pooled[1]}x{pooled[2]}.",
+        f"- Flatten ({shapes['flatten'][0]:,} values, (H, W, C) order), then Dense to "
+        f"{arch.layers[-1].units} classes with softmax.",  # type: ignore[union-attr]
+        f"- {param_count(arch):,} parameters.",
+        "",
+    ]
+
+
 def render_model_card(class_names: tuple[str, ...], history: list[EpochStats], summary: dict,
-                      config: TrainConfig) -> str:
+                      config: TrainConfig, arch: Architecture = TINYVGG) -> str:
+    """The card for one run of `arch`; TinyVGG's own card names it, any other calls it TinyVGG-style."""
     matrix = summary["confusion_matrix"]
     counts = summary["counts"]
+    height, width, channels = arch.input_shape
+    convs = sum(layer.kind == "conv" for layer in arch.layers)
+    is_tinyvgg = arch == TINYVGG
     lines = [
-        "# TinyVGG model card",
+        "# TinyVGG model card" if is_tinyvgg else "# TinyVGG-style model card",
         "",
-        "TinyVGG (19,920 parameters), the architecture of the original CNN Explainer, trained by "
-        "`cnn-explainer train`. Weights are in the TF.js layers-model format (`model.json` + "
+        ("TinyVGG (19,920 parameters), the architecture of the original CNN Explainer" if is_tinyvgg else
+         f"A TinyVGG-style network ({param_count(arch):,} parameters, {len(class_names)} classes)")
+        + ", trained by `cnn-explainer train`. Weights are in the TF.js layers-model format (`model.json` + "
         "`group1-shard1of1.bin`); the class names are stored in `userDefinedMetadata.class_names`.",
         "",
+        *_architecture(arch),
         "## Data",
         "",
         f"- Dataset folder: `{config.data.name}` ({len(class_names)} classes).",
@@ -28,7 +65,8 @@ def render_model_card(class_names: tuple[str, ...], history: list[EpochStats], s
         f"- Trained on all {counts['train']:,} images of `train/` for {config.epochs} epochs, keeping the last "
         "epoch: the epoch count was chosen beforehand by a run that held out 10% of `train/` (`--holdout 0.1`).",
         f"- Accuracy below is on the {counts['val']:,} images of `val/`, which played no part in any choice.",
-        "- Preprocessing: 64x64 RGB, byte / 255, no normalisation; one forward pass per image.",
+        f"- Preprocessing: {height}x{width} {_GREY if channels == 1 else 'RGB'}, "
+        "byte / 255, no normalisation; one forward pass per image.",
         "",
         "## Accuracy on val/",
         "",
@@ -65,14 +103,21 @@ def render_model_card(class_names: tuple[str, ...], history: list[EpochStats], s
         "",
         "## Limits",
         "",
-        f"It gets {summary['val_errors']} of {counts['val']} val/ images wrong. A 20k-parameter network "
-        "sees 64x64 images through four 3x3 convolutions, so it leans on colour and coarse texture more "
+        f"It gets {summary['val_errors']} of {counts['val']} val/ images wrong. A "
+        f"{_parameters(param_count(arch))}-parameter network sees {height}x{width} images through "
+        f"{_count_words(convs)} 3x3 convolutions, so it leans on colour and coarse texture more "
         "than on shape. Its commonest confusions on val/: "
         + "; ".join(f"{true} taken for {pred} ({n})" for true, pred, n in _top_confusions(class_names, matrix))
         + ". It knows only these classes and names one of them for any image.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _count_words(n: int) -> str:
+    """Small counts as words ("four 3x3 convolutions"), as prose writes them."""
+    words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    return words[n] if n < len(words) else str(n)
 
 
 def _top_confusions(class_names: tuple[str, ...], matrix: list[list[int]], count: int = 4) -> list:

@@ -1,4 +1,8 @@
-"""Train TinyVGG with JAX + optax on an image-folder dataset and write TF.js weights plus a model card.
+"""Train a TinyVGG-style network with JAX + optax on an image-folder dataset; write TF.js weights and a model card.
+
+The network is TinyVGG by default; the options choose its input size, greyscale or colour, filters per
+convolution, padding and the number of conv-relu-conv-relu-maxpool blocks (`description.tinyvgg_like`),
+and the dataset's class folders choose its outputs.
 
 Recipe (chosen on a slice held out from train/, never on val/): AdamW with a warm-up + cosine
 learning-rate schedule, label smoothing, random crops from a reflect-padded image, horizontal
@@ -10,11 +14,13 @@ Distillation: given teacher models (`--teacher`, earlier runs of this command), 
 image is the teachers' mean prediction on the very same augmented batch instead of its label. An
 ensemble of TinyVGGs is more accurate than any one of them, and a TinyVGG trained to match the
 ensemble keeps much of that gain at the same 19,920 parameters. (Mixing the label back in scored
-lower on the held-out slice.)
+lower on the held-out slice.) A teacher must predict the dataset's classes and take the same input
+as the network trained; inside, it may be any network `predict` runs.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 import sys
@@ -30,10 +36,11 @@ import optax
 
 from .dataset import Split, class_folders, load_split
 from .errors import InputError, printable
-from .model import INPUT_SHAPE, NUM_CLASSES, Params, device_description, init_params, logits_only
+from .model import Params, device_description, forward_network, init_params
 from .model_card import render_model_card
 from .model_output import CARD_FILE, HISTORY_FILE, check_model_out, write_model
-from .weights import Model, load_model, model_files, resolve_model_file, validate_class_names
+from .network.description import MAX_FILTERS, MAX_SIDE, MIN_SIDE, Architecture, check, param_count, tinyvgg_like
+from .weights import Model, load_network, model_files, resolve_model_file, validate_class_names
 
 EVAL_BATCH = 250
 
@@ -55,6 +62,60 @@ class TrainConfig:
     holdout_fraction: float = 0.1  # of each class in train/, for choosing the epoch; 0: keep the last
     teachers: tuple[Path, ...] = ()  # TF.js models whose mean prediction replaces the (smoothed) label
     force: bool = False  # replace a model already in `out` (model_output.py)
+    # The network (description.tinyvgg_like); the defaults are TinyVGG, the class count is the dataset's.
+    input_size: tuple[int, int] = (64, 64)  # (height, width)
+    greyscale: bool = False  # one input channel, Pillow's "L" luma of the RGB picture
+    filters: int = 10  # per convolution
+    padding: str = "valid"  # of every convolution: "valid" or "same"
+    blocks: int = 2  # conv-relu-conv-relu-maxpool blocks
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return (*self.input_size, 1 if self.greyscale else 3)
+
+
+Teachers = tuple[tuple[Architecture, Params], ...]  # per architecture, its teachers' weights stacked on axis 0
+
+
+def network_architecture(config: TrainConfig, classes: int) -> Architecture:
+    """The network the options describe, refused in one line naming the option when we cannot train or draw it."""
+    height, width = config.input_size
+    if not (MIN_SIDE <= height <= MAX_SIDE and MIN_SIDE <= width <= MAX_SIDE):
+        raise InputError(f"--input-size {height}x{width}", f"supported: {MIN_SIDE} to {MAX_SIDE} pixels a side")
+    if not 1 <= config.filters <= MAX_FILTERS:
+        raise InputError(f"--filters {config.filters}", f"supported: 1 to {MAX_FILTERS} filters per convolution")
+    if config.padding not in ("valid", "same"):
+        raise InputError(f"--padding {config.padding}", "supported: valid or same")
+    if config.blocks < 1:
+        raise InputError(f"--blocks {config.blocks}", "the network needs at least 1 block")
+
+    def build(blocks: int) -> Architecture:
+        return tinyvgg_like(config.input_shape, blocks, config.filters, config.padding, classes)  # type: ignore[arg-type]
+
+    arch = build(config.blocks)
+    try:
+        check(f"--blocks {config.blocks}", arch)
+    except InputError as exc:
+        fit = 0
+        for blocks in range(1, config.blocks):
+            try:
+                check("", build(blocks))
+            except InputError:
+                break
+            fit = blocks
+        raise InputError(exc.source, f"too many for a {height}x{width} input with {config.padding} padding: "
+                                     f"{exc.problem}; at most {fit} fit") from None
+    return arch
+
+
+def describe_network(arch: Architecture) -> str:
+    """The network in one line the log shows: "64x64 RGB input, 2 blocks of 10 filters, valid padding, ..."."""
+    height, width, channels = arch.input_shape
+    blocks = sum(layer.kind == "pool" for layer in arch.layers)
+    first = arch.layers[0]
+    return (f"{height}x{width} {'greyscale' if channels == 1 else 'RGB'} input, {blocks} block{'s' * (blocks != 1)} "
+            f"of {first.filters} filters, {first.padding} padding, {arch.layers[-1].units} classes, "  # type: ignore[union-attr]
+            f"{param_count(arch):,} parameters")
 
 
 @dataclass
@@ -85,12 +146,13 @@ def split_holdout(train: Split, fraction: float, seed: int) -> tuple[Split, Spli
 
 def _augment(key: jax.Array, images: jax.Array, config: TrainConfig) -> jax.Array:
     """Random crop of a reflect-padded copy, random horizontal flip, brightness/contrast/saturation."""
-    batch = images.shape[0]
-    size, pad = INPUT_SHAPE[0], config.crop_padding
+    batch, height, width, channels = images.shape
+    pad = config.crop_padding
     k_crop, k_flip, k_jit = jax.random.split(key, 3)
     padded = jnp.pad(images, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="reflect")
     offsets = jax.random.randint(k_crop, (batch, 2), 0, 2 * pad + 1)
-    crops = jax.vmap(lambda img, o: jax.lax.dynamic_slice(img, (o[0], o[1], 0), (size, size, 3)))(padded, offsets)
+    crops = jax.vmap(lambda img, o: jax.lax.dynamic_slice(img, (o[0], o[1], 0), (height, width, channels)))(
+        padded, offsets)
     flip = jax.random.bernoulli(k_flip, 0.5, (batch, 1, 1, 1))
     x = jnp.where(flip, crops[:, :, ::-1, :], crops)
     s = config.colour_jitter
@@ -98,22 +160,30 @@ def _augment(key: jax.Array, images: jax.Array, config: TrainConfig) -> jax.Arra
     x = x * factors[0]
     mean = x.mean(axis=(1, 2, 3), keepdims=True)
     x = (x - mean) * factors[1] + mean
-    grey = x.mean(axis=3, keepdims=True)
+    grey = x.mean(axis=3, keepdims=True)  # a greyscale image is its own mean: saturation leaves it alone
     x = (x - grey) * factors[2] + grey
     return jnp.clip(x, 0.0, 1.0)
 
 
-def _loss(params: Params, images: jax.Array, labels: jax.Array, targets: jax.Array) -> tuple[jax.Array, jax.Array]:
-    logits = logits_only(params, images)
+def _logits(arch: Architecture, params: Params, images: jax.Array) -> jax.Array:
+    return forward_network(arch, params, images)["logits"]
+
+
+def _loss(params: Params, arch: Architecture, images: jax.Array, labels: jax.Array,
+          targets: jax.Array) -> tuple[jax.Array, jax.Array]:
+    logits = _logits(arch, params, images)
     loss = optax.softmax_cross_entropy(logits, targets).mean()
     return loss, (jnp.argmax(logits, -1) == labels).mean()
 
 
-def _targets(config: TrainConfig, teachers: Params | None, images: jax.Array, labels: jax.Array) -> jax.Array:
+def _targets(config: TrainConfig, classes: int, teachers: Teachers | None, images: jax.Array,
+             labels: jax.Array) -> jax.Array:
     """The teachers' mean probabilities when there are teachers, else the smoothed one-hot labels."""
     if teachers is None:
-        return optax.smooth_labels(jax.nn.one_hot(labels, NUM_CLASSES), config.label_smoothing)
-    return jax.vmap(lambda p: jax.nn.softmax(logits_only(p, images)))(teachers).mean(axis=0)
+        return optax.smooth_labels(jax.nn.one_hot(labels, classes), config.label_smoothing)
+    probabilities = [jax.vmap(lambda p, a=arch: jax.nn.softmax(_logits(a, p, images)))(stacked)
+                     for arch, stacked in teachers]
+    return (probabilities[0] if len(probabilities) == 1 else jnp.concatenate(probabilities)).mean(axis=0)
 
 
 def make_optimizer(config: TrainConfig, steps_per_epoch: int) -> optax.GradientTransformation:
@@ -124,14 +194,16 @@ def make_optimizer(config: TrainConfig, steps_per_epoch: int) -> optax.GradientT
     return optax.adamw(schedule, weight_decay=config.weight_decay)
 
 
-def make_train_step(config: TrainConfig, optimizer: optax.GradientTransformation,
-                    teachers: Params | None = None) -> Callable:
-    """One jitted step; `teachers` holds every teacher's weights stacked on a leading axis."""
+def make_train_step(config: TrainConfig, optimizer: optax.GradientTransformation, arch: Architecture,
+                    teachers: Teachers | None = None) -> Callable:
+    """One jitted step of `arch`; `teachers` as load_teachers returns them."""
+    classes = arch.layers[-1].units  # type: ignore[union-attr]
+
     @jax.jit
     def step(params, opt_state, ema, images_u8, labels, key):
         images = _augment(key, images_u8.astype(jnp.float32) / 255.0, config)
-        targets = _targets(config, teachers, images, labels)
-        (loss, acc), grads = jax.value_and_grad(_loss, has_aux=True)(params, images, labels, targets)
+        targets = _targets(config, classes, teachers, images, labels)
+        (loss, acc), grads = jax.value_and_grad(_loss, has_aux=True)(params, arch, images, labels, targets)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         params = optax.apply_updates(params, updates)
         ema = optax.incremental_update(params, ema, 1.0 - config.ema_decay)
@@ -139,15 +211,20 @@ def make_train_step(config: TrainConfig, optimizer: optax.GradientTransformation
     return step
 
 
-@jax.jit
-def _eval_batch(params: Params, images_u8: jax.Array, labels: jax.Array) -> tuple[jax.Array, jax.Array]:
-    logits = logits_only(params, images_u8.astype(jnp.float32) / 255.0)
-    loss = optax.softmax_cross_entropy_with_integer_labels(logits, labels)
-    return loss, jnp.argmax(logits, -1)
+@functools.cache
+def _evaluator(arch: Architecture) -> Callable[[Params, jax.Array, jax.Array], tuple[jax.Array, jax.Array]]:
+    """Per-image loss and predicted label for one batch, jitted once per architecture."""
+    @jax.jit
+    def evaluate(params: Params, images_u8: jax.Array, labels: jax.Array) -> tuple[jax.Array, jax.Array]:
+        logits = _logits(arch, params, images_u8.astype(jnp.float32) / 255.0)
+        loss = optax.softmax_cross_entropy_with_integer_labels(logits, labels)
+        return loss, jnp.argmax(logits, -1)
+    return evaluate
 
 
-def predict_split(params: Params, split: Split) -> tuple[float, np.ndarray]:
+def predict_split(arch: Architecture, params: Params, split: Split) -> tuple[float, np.ndarray]:
     """Mean loss and the predicted label of every image (fixed batch size: one compilation)."""
+    evaluate = _evaluator(arch)
     losses, preds = [], []
     for start in range(0, len(split.labels), EVAL_BATCH):
         images, labels = split.images[start:start + EVAL_BATCH], split.labels[start:start + EVAL_BATCH]
@@ -155,7 +232,7 @@ def predict_split(params: Params, split: Split) -> tuple[float, np.ndarray]:
         if n < EVAL_BATCH:  # pad the last batch rather than compile a second shape
             images = np.concatenate([images, np.zeros((EVAL_BATCH - n, *images.shape[1:]), images.dtype)])
             labels = np.concatenate([labels, np.zeros(EVAL_BATCH - n, labels.dtype)])
-        loss, pred = _eval_batch(params, images, labels)
+        loss, pred = evaluate(params, images, labels)
         losses.append(np.asarray(loss)[:n])
         preds.append(np.asarray(pred)[:n])
     return float(np.concatenate(losses).mean()), np.concatenate(preds)
@@ -171,33 +248,39 @@ def confusion_matrix(labels: np.ndarray, preds: np.ndarray, n: int) -> np.ndarra
 def train(config: TrainConfig, log: Callable[[str], None] = print, progress: bool = True) -> dict:
     """Train, keep the best epoch's EMA weights, write weights/history/model card; return the summary."""
     started = time.perf_counter()
-    check_model_out(config.out, _inputs(config), config.force)  # before the hours of training, not after
+    # Everything that can be refused is refused before the images load and the hours of training, not after.
     folders = class_folders(config.data)
-    class_names = validate_class_names(config.data / "train", [f.replace("_", " ") for f in folders])
+    class_names = validate_class_names(config.data / "train", [f.replace("_", " ") for f in folders], len(folders))
+    arch = network_architecture(config, len(class_names))
+    check_model_out(config.out, _inputs(config), config.force)
+    teachers = load_teachers(config.teachers, class_names, arch)
+    log(f"network: {describe_network(arch)}")
     log(f"loading {printable(config.data)} ({len(folders)} classes)")
 
     def warn(line: str) -> None:
         log(f"warning: {line}")
 
-    full_train = load_split(config.data, "train", folders, warn)
-    val = load_split(config.data, "val", folders, warn)
+    full_train = load_split(config.data, "train", folders, warn, arch.input_shape)
+    val = load_split(config.data, "val", folders, warn, arch.input_shape)
     train_split, holdout = split_holdout(full_train, config.holdout_fraction, config.seed)
     log(f"train {len(train_split.labels)}, held out {len(holdout.labels)} (chooses the epoch), "
         f"val {len(val.labels)} (reported only)")
+    if len(train_split.labels) < config.batch_size:  # no whole batch: no step, nothing learned
+        raise InputError(config.data / "train", f"{len(train_split.labels)} images to train on after the hold-out, "
+                                                f"fewer than one batch of {config.batch_size}")
 
-    teachers = load_teachers(config.teachers, class_names)
     steps_per_epoch = len(train_split.labels) // config.batch_size
     optimizer = make_optimizer(config, steps_per_epoch)
-    step = make_train_step(config, optimizer, teachers)
+    step = make_train_step(config, optimizer, arch, teachers)
     key = jax.random.PRNGKey(config.seed)
     key, init_key = jax.random.split(key)
-    params = init_params(init_key)
+    params = init_params(init_key, arch)
     opt_state = optimizer.init(params)
     ema = params
     rng = np.random.default_rng(config.seed)
 
     history: list[EpochStats] = []
-    snapshots: list[Params] = []  # EMA weights after each epoch: 80 KB each
+    snapshots: list[Params] = []  # EMA weights after each epoch: 80 KB each for TinyVGG
     for epoch in range(1, config.epochs + 1):
         t0 = time.perf_counter()
         order = rng.permutation(len(train_split.labels))
@@ -214,9 +297,9 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, progress: boo
                 bar(i + 1, float(np.mean(losses[-10:])), float(np.mean(accs[-10:])))
         hold_loss, hold_acc = None, None
         if len(holdout.labels):
-            hold_loss, hold_pred = predict_split(ema, holdout)
+            hold_loss, hold_pred = predict_split(arch, ema, holdout)
             hold_acc = float((hold_pred == holdout.labels).mean())
-        val_loss, val_pred = predict_split(ema, val)
+        val_loss, val_pred = predict_split(arch, ema, val)
         stats = EpochStats(epoch, float(np.mean(losses)), float(np.mean(accs)),
                            hold_loss, hold_acc,
                            val_loss, float((val_pred == val.labels).mean()), time.perf_counter() - t0)
@@ -230,7 +313,7 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, progress: boo
 
     best_epoch = choose_epoch([h.holdout_accuracy for h in history]) if len(holdout.labels) else config.epochs
     best_params = snapshots[best_epoch - 1]
-    val_loss, val_pred = predict_split(best_params, val)
+    val_loss, val_pred = predict_split(arch, best_params, val)
     matrix = confusion_matrix(val.labels, val_pred, len(class_names))
     seconds = time.perf_counter() - started
     summary = {
@@ -246,26 +329,53 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, progress: boo
         "command": "cnn-explainer train " + " ".join(shlex.quote(printable(a)) for a in sys.argv[2:])
         if len(sys.argv) > 1 and sys.argv[1] == "train" else "",
         "config": {k: _plain(v) for k, v in asdict(config).items()},
+        "network": network_summary(arch),
         "counts": {"train": len(train_split.labels), "holdout": len(holdout.labels),
                    "val": len(val.labels)},
     }
-    write_outputs(config.out, best_params, class_names, history, summary, config)
+    write_outputs(config.out, best_params, class_names, history, summary, config, arch)
     how = "by held-out accuracy" if len(holdout.labels) else "the last; nothing held out"
     log(f"kept epoch {best_epoch} ({how}): val top-1 {summary['val_accuracy']:.1%} "
         f"in {seconds / 60:.1f} min -> {printable(config.out)}")
     return summary
 
 
-def load_teachers(paths: tuple[Path, ...], class_names: tuple[str, ...]) -> Params | None:
-    """Every teacher's weights stacked on a leading axis, so one vmapped call runs them all."""
+def load_teachers(paths: tuple[Path, ...], class_names: tuple[str, ...], arch: Architecture) -> Teachers | None:
+    """The teachers grouped by architecture, each group's weights stacked so one vmapped call runs it.
+
+    A teacher must predict exactly the dataset's classes, in its order, and take `arch`'s input:
+    its prediction is the target of the very image the student sees.
+    """
     if not paths:
         return None
-    models = [load_model(path) for path in paths]
-    for path, model in zip(paths, models):
+    groups: dict[Architecture, list[Params]] = {}
+    for path in paths:
+        model = load_network(path)
+        if len(model.class_names) != len(class_names):
+            raise InputError(path, f"teacher predicts {len(model.class_names)} classes; the dataset has "
+                                   f"{len(class_names)}")
         if model.class_names != class_names:
             raise InputError(path, f"teacher predicts {', '.join(model.class_names)}; the dataset has "
                                    f"{', '.join(class_names)}")
-    return jax.tree_util.tree_map(lambda *leaves: jnp.asarray(np.stack(leaves)), *[m.params for m in models])
+        if model.input_shape != arch.input_shape:
+            raise InputError(path, f"teacher takes {_input_words(model.input_shape)} images; the network trained "
+                                   f"takes {_input_words(arch.input_shape)} (match --input-size and --greyscale)")
+        groups.setdefault(model.architecture, []).append(model.params)
+    return tuple((teacher_arch, jax.tree_util.tree_map(lambda *leaves: jnp.asarray(np.stack(leaves)), *params))
+                 for teacher_arch, params in groups.items())
+
+
+def _input_words(shape: tuple[int, ...]) -> str:
+    return f"{shape[0]}x{shape[1]} {'greyscale' if shape[2] == 1 else 'RGB'}"
+
+
+def network_summary(arch: Architecture) -> dict:
+    """What history.json and the model card say of the network trained (the options are in "config" too)."""
+    first = arch.layers[0]
+    return {"input_shape": list(arch.input_shape), "blocks": sum(layer.kind == "pool" for layer in arch.layers),
+            "filters": first.filters, "padding": first.padding,  # type: ignore[union-attr]
+            "classes": arch.layers[-1].units, "parameters": param_count(arch),  # type: ignore[union-attr]
+            "layers": [layer.name for layer in arch.layers]}
 
 
 def _provenance(teacher: Path) -> dict:
@@ -319,13 +429,17 @@ def _inputs(config: TrainConfig) -> list[Path]:
 
 
 def write_outputs(out: Path, params: Params, class_names: tuple[str, ...], history: list[EpochStats],
-                  summary: dict, config: TrainConfig) -> None:
-    """Every file of the run made in memory first, then swapped in whole: a failure leaves `out` as it was."""
+                  summary: dict, config: TrainConfig, arch: Architecture | None = None) -> None:
+    """Every file of the run made in memory first, then swapped in whole: a failure leaves `out` as it was.
+
+    `arch` is the network trained; None is the one the options describe.
+    """
+    arch = arch or network_architecture(config, len(class_names))
     metadata = {"trained_by": "cnn-explainer train", "val_accuracy": round(summary["val_accuracy"], 4)}
     files = model_files(Model(params=jax.tree_util.tree_map(np.asarray, params), class_names=class_names,
-                              metadata=metadata))
+                              metadata=metadata, architecture=arch))
     files[HISTORY_FILE] = (json.dumps(
         {"class_names": list(class_names), "epochs": [asdict(h) for h in history], "summary": summary},
         indent=1) + "\n").encode("utf-8")
-    files[CARD_FILE] = render_model_card(class_names, history, summary, config).encode("utf-8")
+    files[CARD_FILE] = render_model_card(class_names, history, summary, config, arch).encode("utf-8")
     write_model(files, out, _inputs(config), config.force)

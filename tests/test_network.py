@@ -24,7 +24,18 @@ from cnn_explainer.cli import main
 from cnn_explainer.errors import InputError
 from cnn_explainer.model import compiled_forward, init_params
 from cnn_explainer.network import load_network
-from cnn_explainer.network.description import Architecture, Conv2D, Dense, Flatten, Network, Pool, ReLU
+from cnn_explainer.network.description import (
+    TINYVGG,
+    Architecture,
+    Conv2D,
+    Dense,
+    Flatten,
+    Network,
+    Pool,
+    ReLU,
+    param_count,
+    tinyvgg_like,
+)
 from cnn_explainer.network.tfjs import save_tfjs
 from conftest import DEFAULT_WEIGHTS, REPO
 from hypothesis import given, settings
@@ -179,6 +190,21 @@ def test_tfjs_three_blocks_greyscale_matches_numpy(tmp_path: Path):
         expected = numpy_forward(THREE_BLOCKS, params, images[b])
         for name, value in expected.items():
             np.testing.assert_allclose(np.asarray(outputs[name][b]), value, atol=1e-5, rtol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("args,layers,parameters", [
+    ((), TINYVGG.layers, 19_920),
+    (((32, 32, 1), 1, 8, "same", 3),
+     (Conv2D("conv_1_1", 8, (3, 3), padding="same"), ReLU("relu_1_1"), Conv2D("conv_1_2", 8, (3, 3), padding="same"),
+      ReLU("relu_1_2"), Pool("max_pool_1"), Flatten("flatten"), Dense("output", 3)),
+     3 * 3 * 1 * 8 + 8 + 3 * 3 * 8 * 8 + 8 + 16 * 16 * 8 * 3 + 3),
+], ids=["defaults", "one greyscale block"])
+def test_tinyvgg_like_repeats_tinyvggs_block(args, layers, parameters):
+    """What `train` builds: the defaults are TinyVGG itself, so a default run trains exactly what it always did."""
+    arch = tinyvgg_like(*args)
+    assert arch.layers == layers and param_count(arch) == parameters
+    if not args:
+        assert arch == TINYVGG
 
 
 # --- predict and build with other networks, through the CLI -----------------------------------------------------

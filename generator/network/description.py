@@ -115,6 +115,26 @@ TINYVGG = Architecture(
 )
 
 
+def tinyvgg_like(input_shape: tuple[int, int, int] = TINYVGG.input_shape, blocks: int = 2, filters: int = 10,
+                 padding: Literal["valid", "same"] = "valid", classes: int = 10) -> Architecture:
+    """TinyVGG's pattern at another size: `blocks` times conv-relu-conv-relu-maxpool, then flatten and dense.
+
+    What `train` builds; the defaults give TINYVGG itself (equal, so it shares TinyVGG's compiled forward
+    pass and layer names). Every conv is 3x3 with `filters` filters; call `check` on the result.
+    """
+    layers: list[Layer] = []
+    for block in range(1, blocks + 1):
+        for conv in (1, 2):
+            layers += [Conv2D(f"conv_{block}_{conv}", filters, (3, 3), padding=padding), ReLU(f"relu_{block}_{conv}")]
+        layers.append(Pool(f"max_pool_{block}"))
+    return Architecture(input_shape=input_shape, layers=(*layers, Flatten("flatten"), Dense("output", classes)))
+
+
+def param_count(arch: Architecture) -> int:
+    """Weights and biases in all: 19,920 for TinyVGG."""
+    return sum(math.prod(shape) for shapes in param_shapes(arch).values() for shape in shapes.values())
+
+
 @dataclass
 class Network:
     """A readable network with its weights: what `load_network` returns for any supported model file."""
