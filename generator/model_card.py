@@ -105,7 +105,8 @@ def render_model_card(class_names: tuple[str, ...], history: list[EpochStats], s
         "",
         f"It gets {summary['val_errors']} of {counts['val']} val/ images wrong. A "
         f"{_parameters(param_count(arch))}-parameter network sees {height}x{width} images through "
-        f"{_count_words(convs)} 3x3 convolutions, so it leans on colour and coarse texture more "
+        f"{_count_words(convs)} 3x3 convolutions, so it leans on {'brightness' if channels == 1 else 'colour'} "
+        "and coarse texture more "
         "than on shape. Its commonest confusions on val/: "
         + "; ".join(f"{true} taken for {pred} ({n})" for true, pred, n in _top_confusions(class_names, matrix))
         + ". It knows only these classes and names one of them for any image.",
