@@ -55,8 +55,29 @@ class _Tensor:
         return tuple(int(d) for d in self.proto.dims)
 
 
-def _attrs(node: onnx.NodeProto) -> dict[str, Any]:
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+_A = onnx.AttributeProto
+# The type each attribute we read must have: a damaged or hostile file may give `kernel_shape` as a
+# string or no value at all, and nothing downstream should have to guess.
+_ATTRIBUTE_TYPES = {
+    "kernel_shape": _A.INTS, "strides": _A.INTS, "dilations": _A.INTS, "pads": _A.INTS,
+    "group": _A.INT, "axis": _A.INT, "ceil_mode": _A.INT, "count_include_pad": _A.INT, "allowzero": _A.INT,
+    "transA": _A.INT, "transB": _A.INT, "alpha": _A.FLOAT, "beta": _A.FLOAT, "auto_pad": _A.STRING,
+    "value": _A.TENSOR,
+}
+
+
+def _attrs(path: Path, node: onnx.NodeProto) -> dict[str, Any]:
+    """The node's attributes as Python values, each of the type the ONNX operator defines for it."""
+    attrs = {}
+    for attribute in node.attribute:
+        expected = _ATTRIBUTE_TYPES.get(attribute.name)
+        if expected is not None and attribute.type != expected:
+            given = _A.AttributeType.Name(attribute.type) if attribute.type in _A.AttributeType.values() \
+                else str(attribute.type)
+            raise InputError(path, f"node {node.name or node.op_type}: attribute {attribute.name!r} has type "
+                                   f"{given}, expected {_A.AttributeType.Name(expected)}")
+        attrs[attribute.name] = helper.get_attribute_value(attribute) if expected is not None else None
+    return attrs
 
 
 def _external_file(path: Path, tensor: TensorProto) -> tuple[Path, int, int | None]:
@@ -210,7 +231,7 @@ def read_onnx(path: str | Path, require: Callable[[Path, Architecture], None] | 
     constants = {t.name: _Tensor(t) for t in graph.initializer}
     for node in graph.node:
         if node.op_type == "Constant" and len(node.output) == 1:
-            value = _attrs(node).get("value")
+            value = _attrs(path, node).get("value")
             if isinstance(value, TensorProto):
                 constants[node.output[0]] = _Tensor(value)
     for tensor in constants.values():
@@ -243,7 +264,7 @@ def read_onnx(path: str | Path, require: Callable[[Path, Architecture], None] | 
                                    f"supported: {SUPPORTED}")
         if finished:
             raise InputError(path, f"node {label} ({op}) follows the softmax; a softmax is supported only at the end")
-        attrs = _attrs(node)
+        attrs = _attrs(path, node)
         current = node.output[0]
         if op in _DROPPED:
             continue
