@@ -40,6 +40,7 @@ class BuildOptions:
     images: tuple[Path, ...] = ()
     base_url: str | None = None  # overrides site.toml's base_url
     classes: Path | None = None  # a class-names file (one per line) instead of the model's own names
+    default_sample: str | None = None  # the id of the sample shown first; overrides site.toml's
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             # inside one (or inside another build), is refused: replacing it would delete or pollute that.
             given = [options.content, options.weights, *([options.classes] if options.classes else [])]
             check_target(options.out, given)
-            config = load_config(options.content, list(options.images) or None, options.base_url, warn)
+            config = load_config(options.content, list(options.images) or None, options.base_url, warn,
+                                 options.default_sample)
             check_target(options.out, [*given, *(s.path for s in config.samples), *options.images])
             model = load_model(options.weights, options.classes)
             history = about.load_history(options.weights)
@@ -198,7 +200,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
 
     with _stage("render + write", report):
         files = render_site(SiteInputs(
-            title=config.title, languages=config.languages, base_url=config.base_url,
+            title=config.title, languages=config.languages, base_url=config.base_url, repository=config.repository,
             strings=config.strings, translations=config.translations, articles=articles,
             samples=tuple({"id": s.id, "title": s.title} for s in config.samples),
             default_sample=config.default_sample, class_names=model.class_names,
