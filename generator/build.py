@@ -128,6 +128,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
     from .images import load_rgb, to_array
     from .model import device_description, forward
     from .precompute import precompute_network, precompute_samples
+    from .provenance import are_bundled_pictures, is_default_model
     from .site import SiteInputs, check_target, render_site, write_atomically
     from .static_files import add_static_files, read_static_files
     from .weights import load_model
@@ -148,6 +149,9 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             static = read_static_files(options.content)
             pictures = [s.picture if s.picture is not None else load_rgb(s.path) for s in config.samples]
             images = np.stack([to_array(p) for p in pictures])
+            conditions = frozenset({
+                "default-model" if is_default_model(options.weights) else "other-model",
+                "our-pictures" if are_bundled_pictures(s.path for s in config.samples) else "own-pictures"})
             articles = {}
             shown = {}  # language -> the class names as that page shows them
             for lang in config.languages:
@@ -157,7 +161,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
                 words = config.translations.get(lang, {})
                 shown[lang] = tuple(words.get(name, name) for name in model.class_names)
                 facts = about.facts(history, shown[lang], config.strings[lang]) if history else None
-                articles[lang] = render_article(source, facts)
+                articles[lang] = render_article(source, facts, about.page_words(shown[lang]), conditions)
 
         def about_charts() -> dict[str, dict]:
             """Language -> the "About the model" charts (Altair -> Vega takes ~0.2 s a chart: cached)."""
