@@ -165,7 +165,7 @@ def _samples_from_toml(source: Path, content: Path, entries: Any, text: str = ""
 
 def title_from_stem(stem: str) -> str:
     """A file name as a reader should see it: "boat_1" -> "boat 1" (hyphens stay: "t-shirt", "own-1")."""
-    return " ".join(stem.replace("_", " ").split()) or stem
+    return stem.replace("_", " ")
 
 
 def read_manifest(folder: Path) -> dict[str, tuple[int, str | None]]:

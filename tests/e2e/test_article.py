@@ -23,6 +23,8 @@ ALLOWED_LATIN = {
     "Zijie", "J", "Wang", "Robert", "Turko", "Omar", "Shaikh", "Haekyu", "Park", "Nilaksh", "Das", "Fred", "Hohman",
     "Minsuk", "Kahng", "Duen", "Horng", "Polo", "Chau", "Learning", "Convolutional", "Neural", "Networks", "with",
     "Interactive", "Visualization",
+    # keys as printed on a keyboard, and the info button's glyph
+    "Tab", "Home", "End", "Enter", "Esc", "i",
 }
 PROSE = """() => {
   const copy = document.querySelector(".article").cloneNode(true);
