@@ -166,6 +166,13 @@ def facts(history: History, class_names: tuple[str, ...], strings: dict[str, str
     }
 
 
+def page_words(class_names: tuple[str, ...]) -> dict[str, str]:
+    """The placeholders every article block may use, whatever the weights: how many classes, the first and
+    the last class name as the page shows them (Markdown-escaped), so "from X to Y" names real classes."""
+    return {"class_count": str(len(class_names)), "first_class": escape_markdown(class_names[0]),
+            "last_class": escape_markdown(class_names[-1])}
+
+
 def training_chart(history: History, strings: dict[str, str]) -> alt.VConcatChart:
     """Accuracy and loss per epoch for each split the history holds; a rule marks the epoch kept."""
     splits = [(s, strings[f"split_{s}"]) for s in ("train", "holdout", "val")

@@ -11,6 +11,14 @@ A ```` ````model trained ```` block (four backticks, so it may hold ```` ```char
 Markdown shown only when the weights carry a training history; its `{name}` placeholders are
 filled from generator/about.py's facts, so every number in it comes from the data. A
 ```` ````model untrained ```` block is shown only when they carry none.
+
+An ```` ````if CONDITION ```` block is Markdown shown only when CONDITION (one of CONDITIONS) holds for
+this build: the Credits say who drew the pictures only when they are ours, and what the default
+model learned from only when it is the one shown. A ```` ````filled ```` block is always shown. The
+`{name}` placeholders of these blocks, and of the model blocks, may use the page's words
+(`class_count`, `first_class`, `last_class`: the model's classes as this page shows them), so the
+article never names a class the model does not have. (Placeholders are filled only inside blocks:
+elsewhere `{z_i}` is LaTeX.)
 """
 
 from __future__ import annotations
@@ -49,23 +57,45 @@ def _math(latex: str, options: dict) -> str:
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+# What an ````if```` block may depend on: the weights are the bundled default model or not, the gallery
+# pictures are the bundled ones (drawn by our code) or someone's own.
+CONDITIONS = ("default-model", "other-model", "our-pictures", "own-pictures")
 
 
 class _UnknownFact(Exception):
-    """A model block names a placeholder the facts do not have."""
+    """A model or if block names a placeholder the facts do not have."""
+
+
+class _UnknownCondition(Exception):
+    """An if block names a condition that is not one of CONDITIONS."""
+
+
+def _filled(text: str, values: dict[str, str], env: dict) -> str:
+    def fill(match: re.Match) -> str:
+        if match[1] not in values:
+            env["known"] = sorted(values)
+            raise _UnknownFact(match[1])
+        return values[match[1]]
+
+    return env["parser"].render(_PLACEHOLDER.sub(fill, text), env)
 
 
 def _model_block(variant: str, text: str, env: dict) -> str:
     facts = env.get("facts")
     if (variant == "trained") != (facts is not None):
         return ""
+    return _filled(text, {**env["words"], **facts}, env) if facts else env["parser"].render(text, env)
 
-    def fill(match: re.Match) -> str:
-        if match[1] not in facts:
-            raise _UnknownFact(match[1])
-        return facts[match[1]]
 
-    return env["parser"].render(_PLACEHOLDER.sub(fill, text) if facts else text, env)
+def _if_block(condition: str | None, text: str, env: dict) -> str:
+    """An ````if CONDITION```` block, or with None a ````filled```` one, shown always."""
+    if condition is None:
+        return _filled(text, {**env["words"], **(env.get("facts") or {})}, env)
+    if condition not in CONDITIONS:
+        raise _UnknownCondition(condition)
+    if condition not in env["conditions"]:
+        return ""
+    return _filled(text, {**env["words"], **(env.get("facts") or {})}, env)
 
 
 def _fence(renderer, tokens: list[Token], idx: int, options, env) -> str:
@@ -73,6 +103,10 @@ def _fence(renderer, tokens: list[Token], idx: int, options, env) -> str:
     info = token.info.strip().split()
     if info[:1] == ["model"] and len(info) == 2 and info[1] in ("trained", "untrained"):
         return _model_block(info[1], token.content, env)
+    if info[:1] == ["if"] and len(info) == 2:
+        return _if_block(info[1], token.content, env)
+    if info == ["filled"]:
+        return _if_block(None, token.content, env)
     if info[:1] == ["explorer"]:
         return '<div class="explorer" data-role="explorer"></div>\n'
     if info[:1] == ["chart"] and len(info) == 2:
@@ -102,10 +136,12 @@ def _parser() -> MarkdownIt:
     return md
 
 
-def render_article(source: Path, facts: dict[str, str] | None = None) -> Article:
+def render_article(source: Path, facts: dict[str, str] | None = None, words: dict[str, str] | None = None,
+                   conditions: frozenset[str] = frozenset()) -> Article:
     """Render one language's article; InputError for unreadable files or broken formulas.
 
     `facts` fill the ````model trained```` block (generator/about.py); None shows ````model untrained```` instead.
+    `words` (Markdown text) fill the placeholders any block may use; `conditions` are the CONDITIONS that hold.
     """
     try:
         text = source.read_text(encoding="utf-8")
@@ -114,7 +150,7 @@ def render_article(source: Path, facts: dict[str, str] | None = None) -> Article
     except OSError as exc:
         raise InputError(source, f"cannot read the article ({exc})") from None
     md = _parser()
-    env: dict = {"facts": facts, "parser": md}
+    env: dict = {"facts": facts, "parser": md, "words": dict(words or {}), "conditions": conditions}
     tokens = md.parse(text, env)
     sections = []
     for index, token in enumerate(tokens):
@@ -128,8 +164,11 @@ def render_article(source: Path, facts: dict[str, str] | None = None) -> Article
     try:
         body = md.renderer.render(tokens, md.options, env)
     except _UnknownFact as exc:
-        raise InputError(source, f"a model block uses {{{exc}}}, which is not one of the model facts "
-                                 f"({', '.join(sorted(facts or {}))})") from None
+        raise InputError(source, f"a model or if block uses {{{exc}}}, which is not one of the facts "
+                                 f"({', '.join(env['known'])})") from None
+    except _UnknownCondition as exc:
+        raise InputError(source, f"an if block's condition {str(exc)!r} is not one of "
+                                 f"{', '.join(CONDITIONS)}") from None
     except Exception as exc:  # latex2mathml raises many types for malformed LaTeX
         raise InputError(source, f"a formula cannot be converted to MathML ({exc})") from None
     return Article(html=body, sections=tuple(sections), charts=tuple(env.get("charts", [])))

@@ -40,6 +40,7 @@ class BuildOptions:
     images: tuple[Path, ...] = ()
     base_url: str | None = None  # overrides site.toml's base_url
     classes: Path | None = None  # a class-names file (one per line) instead of the model's own names
+    default_sample: str | None = None  # the id of the sample shown first; overrides site.toml's
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
     from .images import load_rgb, to_array
     from .model import device_description, forward
     from .precompute import precompute_network, precompute_samples
+    from .provenance import are_bundled_pictures, is_default_model
     from .site import SiteInputs, check_target, render_site, write_atomically
     from .static_files import add_static_files, read_static_files
     from .weights import load_model
@@ -139,13 +141,17 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             # inside one (or inside another build), is refused: replacing it would delete or pollute that.
             given = [options.content, options.weights, *([options.classes] if options.classes else [])]
             check_target(options.out, given)
-            config = load_config(options.content, list(options.images) or None, options.base_url, warn)
+            config = load_config(options.content, list(options.images) or None, options.base_url, warn,
+                                 options.default_sample)
             check_target(options.out, [*given, *(s.path for s in config.samples), *options.images])
             model = load_model(options.weights, options.classes)
             history = about.load_history(options.weights)
             static = read_static_files(options.content)
             pictures = [s.picture if s.picture is not None else load_rgb(s.path) for s in config.samples]
             images = np.stack([to_array(p) for p in pictures])
+            conditions = frozenset({
+                "default-model" if is_default_model(options.weights) else "other-model",
+                "our-pictures" if are_bundled_pictures(s.path for s in config.samples) else "own-pictures"})
             articles = {}
             shown = {}  # language -> the class names as that page shows them
             for lang in config.languages:
@@ -155,7 +161,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
                 words = config.translations.get(lang, {})
                 shown[lang] = tuple(words.get(name, name) for name in model.class_names)
                 facts = about.facts(history, shown[lang], config.strings[lang]) if history else None
-                articles[lang] = render_article(source, facts)
+                articles[lang] = render_article(source, facts, about.page_words(shown[lang]), conditions)
 
         def about_charts() -> dict[str, dict]:
             """Language -> the "About the model" charts (Altair -> Vega takes ~0.2 s a chart: cached)."""
@@ -198,7 +204,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
 
     with _stage("render + write", report):
         files = render_site(SiteInputs(
-            title=config.title, languages=config.languages, base_url=config.base_url,
+            title=config.title, languages=config.languages, base_url=config.base_url, repository=config.repository,
             strings=config.strings, translations=config.translations, articles=articles,
             samples=tuple({"id": s.id, "title": s.title} for s in config.samples),
             default_sample=config.default_sample, class_names=model.class_names,

@@ -99,6 +99,12 @@ classes_option = click.option(
          "output order (one line per output, 10 for TinyVGG; blank lines are ignored).")
 
 
+default_sample_option = click.option(
+    "--default-sample", default=None, metavar="ID",
+    help="The id of the sample shown first (an --images file's name without its suffix, e.g. boat_1 for "
+         "boat_1.jpeg); overrides site.toml's default_sample. An id not in the gallery is an error.")
+
+
 @main.command()
 @weights_option
 @classes_option
@@ -214,15 +220,16 @@ def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, force: 
                    "current or home folder). A second build into it waits for the first.")
 @click.option("--base-url", default=None, metavar="URL",
               help="Where the site will be published (for its canonical link); overrides site.toml.")
+@default_sample_option
 @click.argument("more_images", nargs=-1, type=click.Path(path_type=Path), metavar="[IMAGES]...")
 def build(content: Path | None, weights: Path | None, classes: Path | None, images: tuple[Path, ...], out: Path,
-          base_url: str | None, more_images: tuple[Path, ...]) -> None:
+          base_url: str | None, default_sample: str | None, more_images: tuple[Path, ...]) -> None:
     """Build the static site: run the model on every sample and write pages, data and assets."""
     from .build import BuildOptions, build_site
 
     content, weights = _resolve_defaults(content=content, weights=weights).values()
     options = BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images), base_url=base_url,
-                           classes=classes)
+                           classes=classes, default_sample=default_sample)
     summary = build_site(options,
                          report=lambda stage, seconds: click.echo(f"  {stage:<44} {seconds:6.2f} s", err=True),
                          warn=lambda line: click.echo(f"warning: {line}", err=True))
@@ -242,9 +249,10 @@ def build(content: Path | None, weights: Path | None, classes: Path | None, imag
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Port on 127.0.0.1; 0 picks a free one.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in the default web browser.")
+@default_sample_option
 @click.argument("more_images", nargs=-1, type=click.Path(path_type=Path), metavar="[IMAGES]...")
 def serve(content: Path | None, weights: Path | None, classes: Path | None, images: tuple[Path, ...], out: Path,
-          port: int, open_browser: bool, more_images: tuple[Path, ...]) -> None:
+          port: int, open_browser: bool, default_sample: str | None, more_images: tuple[Path, ...]) -> None:
     """Build, serve on 127.0.0.1, rebuild what changed and reload the open page; Ctrl-C stops."""
     from .build import BuildOptions
     from .serve import ServeOptions
@@ -252,6 +260,6 @@ def serve(content: Path | None, weights: Path | None, classes: Path | None, imag
 
     content, weights = _resolve_defaults(content=content, weights=weights).values()
     options = BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images),
-                           classes=classes)
+                           classes=classes, default_sample=default_sample)
     run_server(ServeOptions(build=options, port=port, open_browser=open_browser),
                log=lambda line: click.echo(line, err=True))

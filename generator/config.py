@@ -1,7 +1,8 @@
 """`content/site.toml` read and checked once, at the edge: everything later trusts a SiteConfig.
 
 The TOML file holds the site's title, its languages and the sample gallery (paths relative
-to the content folder). `--images` replaces the gallery; ids then come from file names.
+to the content folder). `--images` replaces the gallery; ids and titles then come from file names,
+unless an `images.toml` beside the images names their titles and order (IMAGES_MANIFEST).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from .errors import InputError, not_utf8, printable
 from .image_files import image_files, usable_images
 
 CONFIG_FILE = "site.toml"
+# Beside `--images` files: [[images]] tables with `file` (a name in that folder) and an optional `title`;
+# the files it lists come first, in its order. Photos are seldom named as a reader should see them.
+IMAGES_MANIFEST = "images.toml"
 # Every UI string the templates and scripts use; each language's [strings.<lang>] table needs all.
 UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_layer", "scale_unit", "scale_module",
               "scale_global", "legend_clipped",
@@ -28,7 +32,10 @@ UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_la
               "explorer_padded", "explorer_kernel", "explorer_dilated", "explorer_output", "stride_invalid",
               "kernel_too_wide",
               # the reader's own image and the "About the model" section
-              "upload", "upload_error", "upload_too_large", "upload_pasted", "chart_epoch", "chart_accuracy",
+              "upload", "upload_error", "upload_too_large", "upload_pasted", "own_image_elsewhere",
+              # the header's links
+              "header_links", "paper", "repository",
+              "chart_epoch", "chart_accuracy",
                "chart_loss", "chart_split", "split_train", "split_holdout", "split_val", "chart_true",
                "chart_predicted", "chart_count", "table_class", "table_right", "table_wrong", "table_accuracy",
                "model_teachers",
@@ -64,6 +71,7 @@ class SiteConfig:
     samples: tuple[SampleSource, ...]
     default_sample: str
     base_url: str  # where the site is published ("" if unknown); only for the canonical link
+    repository: str  # the project's source repository, linked from the header ("": no link)
     content: Path
     strings: dict[str, dict[str, str]]  # language -> UI string key -> text
     # language -> {word: translation} for class names and sample titles; unlisted words stay as they are
@@ -155,26 +163,70 @@ def _samples_from_toml(source: Path, content: Path, entries: Any, text: str = ""
     return samples
 
 
+def title_from_stem(stem: str) -> str:
+    """A file name as a reader should see it: "boat_1" -> "boat 1" (hyphens stay: "t-shirt", "own-1")."""
+    return stem.replace("_", " ")
+
+
+def read_manifest(folder: Path) -> dict[str, tuple[int, str | None]]:
+    """`folder/images.toml` as {file name: (position, title or None)}; {} when there is none."""
+    source = folder / IMAGES_MANIFEST
+    if not source.is_file():
+        return {}
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise not_utf8(source, exc) from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _syntax_error(source, text, exc) from None
+    entries = doc.get("images", [])
+    unknown = sorted(set(doc) - {"images"})
+    if unknown:
+        raise InputError(source, f"{_where(text, unknown[0])}unknown key '{unknown[0]}' (expected [[images]] tables)")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise InputError(source, f"{_where(text, 'images')}'images' must be an array of tables ([[images]])")
+    listed: dict[str, tuple[int, str | None]] = {}
+    for number, entry in enumerate(entries, 1):
+        name = _require(source, entry, "file", str, _where(text, "file", "images", number))
+        title = entry.get("title")
+        if title is not None and (not isinstance(title, str) or not title.strip()):
+            raise InputError(source, f"{_where(text, 'title', 'images', number)}'title' must be a non-empty "
+                                     f"string, got {title!r}")
+        if name in listed:
+            raise InputError(source, f"{_where(text, 'file', 'images', number)}{name!r} is listed twice")
+        if not (folder / name).is_file() or Path(name).name != name:
+            raise InputError(source, f"{_where(text, 'file', 'images', number)}no image {name!r} in this folder")
+        listed[name] = (number, title.strip() if title else None)
+    return listed
+
+
 def samples_from_paths(paths: list[Path], warn: Callable[[str], None] | None = None) -> list[SampleSource]:
     """`--images` arguments (files or folders of images) as gallery entries, in a stable order.
 
     image_files.py holds the policy (each file once, a bad one skipped with a warning); the gallery
-    takes at most MAX_SAMPLES. Titles and ids come from the file name, any bytes of it that are not
-    UTF-8 shown as U+FFFD.
+    takes at most MAX_SAMPLES. Ids come from the file name, any bytes of it that are not UTF-8 shown
+    as U+FFFD; so do titles, unless the folder's images.toml gives one. Files that manifest lists come
+    first, in its order; the rest keep the order they were given in.
     """
     pictures = usable_images(image_files(paths), warn)
     if len(pictures) > MAX_SAMPLES:
         raise InputError("--images", f"{len(pictures)} usable images, more than the gallery's limit of "
                                      f"{MAX_SAMPLES}; choose fewer")
+    manifests = {folder: read_manifest(folder) for folder in dict.fromkeys(file.parent for file, _ in pictures)}
+    unlisted = (MAX_SAMPLES + 1, None)
+    placed = sorted(pictures, key=lambda item: manifests[item[0].parent].get(item[0].name, unlisted)[0])
     samples, seen = [], set()
-    for file, picture in pictures:
+    for file, picture in placed:
         stem = printable(file.stem)
         base = sample_id = slug(stem)
         counter = 2
         while sample_id in seen:  # two files with the same stem get -2, -3, ...
             sample_id, counter = f"{base}-{counter}", counter + 1
         seen.add(sample_id)
-        samples.append(SampleSource(sample_id, stem.replace("_", " "), file, picture))
+        title = manifests[file.parent].get(file.name, unlisted)[1]
+        samples.append(SampleSource(sample_id, title or title_from_stem(stem), file, picture))
     return samples
 
 
@@ -186,12 +238,21 @@ def _base_url(source: str | Path, value: Any) -> str:
     return value
 
 
+def _repository(source: Path, value: Any, where: str) -> str:
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s\"<>]+", value):
+        raise InputError(source, f"{where}'repository' must be an http(s) URL, got {value!r}")
+    return value
+
+
 def load_config(content: Path, images: list[Path] | None = None, base_url: str | None = None,
-                warn: Callable[[str], None] | None = None) -> SiteConfig:
-    """Read `content/site.toml`; `images` and `base_url`, when given, override it.
+                warn: Callable[[str], None] | None = None, default_sample: str | None = None) -> SiteConfig:
+    """Read `content/site.toml`; `images`, `base_url` and `default_sample`, when given, override it.
 
     Errors name the line of site.toml they are about; `warn` hears about skipped `--images` files
-    (default: printed to stderr).
+    (default: printed to stderr). A `default_sample` that is not in the gallery is an error; site.toml's
+    own default only falls back to the first image, since `--images` replaces the gallery it was written for.
     """
     source = content / CONFIG_FILE
     if not source.is_file():
@@ -228,7 +289,10 @@ def load_config(content: Path, images: list[Path] | None = None, base_url: str |
     ids = [s.id for s in samples]
     if len(set(ids)) != len(ids):
         raise InputError(source, f"sample ids must be unique, got {ids}")
-    wanted = doc.get("default_sample", ids[0])
+    if default_sample is not None and default_sample not in ids:
+        shown = ", ".join(ids[:12]) + (", ..." if len(ids) > 12 else "")
+        raise InputError("--default-sample", f"no sample {default_sample!r} in the gallery ({shown})")
+    wanted = default_sample if default_sample is not None else doc.get("default_sample", ids[0])
     default = wanted if wanted in ids else ids[0]  # --images may not contain the configured default
     return SiteConfig(
         title=_require(source, doc, "title", str, _where(text, "title")),
@@ -236,6 +300,7 @@ def load_config(content: Path, images: list[Path] | None = None, base_url: str |
         samples=tuple(samples),
         default_sample=default,
         base_url=_base_url("--base-url", base_url) if base_url is not None else _base_url(source, doc.get("base_url")),
+        repository=_repository(source, doc.get("repository"), _where(text, "repository")),
         content=content,
         strings={lang: {str(k): str(v) for k, v in strings[lang].items()} for lang in languages},
         translations={lang: dict(translations.get(lang, {})) for lang in languages},

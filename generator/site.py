@@ -32,7 +32,7 @@ MARKER_TEXT = "Written by `cnn-explainer build`. The next build replaces this wh
 SCRIPTS = (
     "vega.js", "palette.js", "layout.js", "charts.js", "overview.js",
     "detail-math.js", "detail.js", "detail-conv.js", "detail-activation.js", "detail-dense.js",
-    "app.js", "explorer.js", "article.js",
+    "app.js", "keyboard.js", "explorer.js", "article.js",
     "preprocess.js", "tinyvgg.js", "upload.js",  # the reader's own image
 )
 INLINED = ("data.js",)  # included in the page itself by the template, not written to assets/
@@ -71,6 +71,7 @@ class SiteInputs:
     vega_runtime: str
     # language -> {name: Vega spec}: the article's charts that differ per language ("About the model")
     article_charts: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    repository: str = ""  # the project's source repository, linked from the header ("": no link)
 
 
 def columns(class_count: int) -> list[dict[str, Any]]:
@@ -121,6 +122,7 @@ def render_page(env: Environment, inputs: SiteInputs, lang: str, root: str, pref
     return env.get_template("index.html").render(
         lang=lang, root=root, csp=CSP_MARKER, canonical=f"{inputs.base_url}{prefix}" if inputs.base_url else "",
         title=inputs.title, strings=strings, languages=_language_links(inputs, lang, root),
+        repository=inputs.repository,
         page=page, scripts=SCRIPTS, samples=samples, columns=cols, classes=classes,
         channels=[f"{strings['red']} {strings['channel']}", strings["green"], strings["blue"]],
         legends=legends, scale_modes=SCALE_MODES,

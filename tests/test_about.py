@@ -59,7 +59,7 @@ def test_confusions_are_the_largest_off_diagonal_counts(facts, raw):
 
 
 def test_article_fills_every_number_from_the_facts(facts):
-    article = render_article(CONTENT / "en.md", facts)
+    article = render_article(CONTENT / "en.md", facts, about.page_words(("bell pepper", "sports car")))
     text = re.sub(r"<[^>]+>", "", article.html)
     assert "{" not in text.split("About the model")[1].split("How this site is made")[0]
     for key in ("val_accuracy", "val_wrong", "train_images", "best_class_accuracy"):
@@ -72,7 +72,7 @@ def test_article_fills_every_number_from_the_facts(facts):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_weights_without_history_say_so_and_have_no_charts(lang):
     assert about.load_history(REFERENCE_MODEL) is None
-    article = render_article(CONTENT / f"{lang}.md", None)
+    article = render_article(CONTENT / f"{lang}.md", None, about.page_words(("lifeboat", "sport car")))
     assert article.charts == ("relu",)
     assert ("came without a training history" if lang == "en" else "没有附带训练记录") in article.html
 
@@ -80,7 +80,7 @@ def test_weights_without_history_say_so_and_have_no_charts(lang):
 def test_unknown_placeholder_is_a_clear_error(tmp_path, facts):
     source = tmp_path / "a.md"
     source.write_text("{#a}\n## A\n\n````model trained\nIt scored {score}.\n````\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"a\.md: a model block uses \{score\}"):
+    with pytest.raises(InputError, match=r"a\.md: a model or if block uses \{score\}"):
         render_article(source, facts)
 
 

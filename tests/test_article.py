@@ -14,13 +14,18 @@ from cnn_explainer.errors import InputError
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 REQUIRED = ["article-intro", "article-terms", "article-input", "article-convolution", "article-hyperparameters",
-            "article-relu", "article-softmax", "article-pooling", "article-flatten", "article-interactive",
+            "article-relu", "article-softmax", "article-pooling", "article-flatten", "article-training",
+            "article-interactive",
             "article-model", "article-implementation", "article-credits"]
+
+
+# The page's words as the build gives them (about.page_words), for the original model's classes.
+WORDS = {"class_count": "10", "first_class": "lifeboat", "last_class": "sport car"}
 
 
 @pytest.fixture(scope="module", params=["en", "zh"])
 def article(request):
-    return render_article(CONTENT / f"{request.param}.md")
+    return render_article(CONTENT / f"{request.param}.md", None, WORDS, frozenset({"default-model", "our-pictures"}))
 
 
 def test_every_section_present_in_order(article):
@@ -44,7 +49,7 @@ def test_original_paper_is_cited_and_linked(article):
 
 
 def test_chinese_article_is_chinese():
-    text = re.sub(r"<[^>]+>|<pre>.*?</pre>", "", render_article(CONTENT / "zh.md").html, flags=re.S)
+    text = re.sub(r"<[^>]+>|<pre>.*?</pre>", "", render_article(CONTENT / "zh.md", None, WORDS).html, flags=re.S)
     han = len(re.findall(r"[\u4e00-\u9fff]", text))
     assert han > 2000
 
@@ -98,3 +103,67 @@ def test_table_alignment_is_a_class_not_a_style_attribute(tmp_path):
     html = render_article(source).html
     assert "style=" not in html
     assert '<th class="align-right">b</th>' in html and '<td class="align-right">1</td>' in html
+
+
+BLOCKS = """{#a}
+## A
+
+````filled
+It knows {class_count} classes, from {first_class} to {last_class}.
+````
+
+````if default-model
+The default model.
+````
+
+````if other-model
+Another model.
+````
+
+````if our-pictures
+Pictures drawn by our code.
+````
+
+````if own-pictures
+Someone's own pictures.
+````
+
+$$
+p_i = \\frac{e^{z_i}}{\\sum_j e^{z_j}}
+$$
+"""
+
+
+@pytest.mark.parametrize(("conditions", "shown", "hidden"), [
+    ({"default-model", "our-pictures"}, ["The default model.", "Pictures drawn by our code."],
+     ["Another model.", "Someone's own pictures."]),
+    ({"other-model", "own-pictures"}, ["Another model.", "Someone's own pictures."],
+     ["The default model.", "Pictures drawn by our code."]),
+], ids=["defaults", "own"])
+def test_if_blocks_follow_the_build_and_filled_blocks_name_the_real_classes(tmp_path, conditions, shown, hidden):
+    source = tmp_path / "a.md"
+    source.write_text(BLOCKS, encoding="utf-8")
+    words = {"class_count": "3", "first_class": "cat", "last_class": "dog \\*"}
+    html = render_article(source, None, words, frozenset(conditions)).html
+    assert "It knows 3 classes, from cat to dog *." in html
+    assert all(text in html for text in shown) and not any(text in html for text in hidden)
+    assert "<msub><mi>z</mi><mi>i</mi></msub>" in html  # {z_i} outside a block is LaTeX, not a placeholder
+
+
+@pytest.mark.parametrize(("markdown", "message"), [
+    ("````if sunny\nx\n````\n", "condition 'sunny' is not one of default-model, other-model"),
+    ("````filled\nfrom {first_clas}\n````\n", r"uses \{first_clas\}, which is not one of the facts \(class_count"),
+], ids=["condition", "placeholder"])
+def test_a_bad_block_is_a_clear_error(tmp_path, markdown, message):
+    source = tmp_path / "a.md"
+    source.write_text("{#a}\n## A\n\n" + markdown, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        render_article(source, None, WORDS)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_article_names_the_models_own_classes(lang):
+    html = render_article(CONTENT / f"{lang}.md", None, WORDS, frozenset({"other-model", "own-pictures"})).html
+    text = " ".join(html.split())
+    assert ("from lifeboat to sport car" if lang == "en" else "从lifeboat到sport car") in text
+    assert "sports car" not in text and "跑车" not in text

@@ -147,3 +147,63 @@ def test_missing_ui_strings_point_at_their_table(tmp_path):
     (tmp_path / "site.toml").write_text(VALID + '\n[strings.en]\ncontrols = "c"\n')
     with pytest.raises(InputError, match=r"site.toml: line 7: \[strings.en\] lacks gallery"):
         load_config(tmp_path)
+
+
+def _photos(folder: Path, *names: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        _picture(folder / name)
+    return folder
+
+
+def test_images_titles_read_like_words(tmp_path):
+    folder = _photos(tmp_path / "p", "boat_1.jpeg", "school_bus_2.png", "t-shirt.png")
+    assert {s.id: s.title for s in samples_from_paths([folder])} == {
+        "boat_1": "boat 1", "school_bus_2": "school bus 2", "t-shirt": "t-shirt"}
+
+
+def test_an_images_manifest_gives_titles_and_order(tmp_path):
+    folder = _photos(tmp_path / "p", "a.png", "b.png", "c.png", "d.png")
+    (folder / "images.toml").write_text(
+        '[[images]]\nfile = "c.png"\ntitle = "lifeboat"\n\n[[images]]\nfile = "a.png"\n', encoding="utf-8")
+    samples = samples_from_paths([folder])
+    assert [(s.id, s.title) for s in samples] == [("c", "lifeboat"), ("a", "a"), ("b", "b"), ("d", "d")]
+
+
+@pytest.mark.parametrize(("manifest", "message"), [
+    ('[[images]]\nfile = "zzz.png"\n', "line 2: no image 'zzz.png' in this folder"),
+    ('[[images]]\nfile = "a.png"\n[[images]]\nfile = "a.png"\n', "line 4: 'a.png' is listed twice"),
+    ('[[images]]\nfile = "a.png"\ntitle = 3\n', "line 3: 'title' must be a non-empty string"),
+    ('[[images]]\ntitle = "x"\n', "missing 'file'"),
+    ('default = "a"\n', "line 1: unknown key 'default'"),
+    ('[[images]\n', "invalid TOML"),
+], ids=["unknown file", "twice", "bad title", "no file", "unknown key", "syntax"])
+def test_a_bad_images_manifest_is_one_error_naming_its_line(tmp_path, manifest, message):
+    folder = _photos(tmp_path / "p", "a.png")
+    (folder / "images.toml").write_text(manifest, encoding="utf-8")
+    with pytest.raises(InputError, match=message) as info:
+        samples_from_paths([folder])
+    assert info.value.source.endswith("images.toml")
+
+
+def test_default_sample_flag_chooses_the_first_image_shown(tmp_path):
+    folder = _photos(tmp_path / "p", "boat_1.jpeg", "car_1.jpeg")
+    content = _content(tmp_path, VALID.replace("a.png", "x.png"), ("x.png",))
+    assert load_config(content, [folder], default_sample="car_1").default_sample == "car_1"
+    assert load_config(content, [folder]).default_sample == "boat_1"
+    with pytest.raises(InputError, match="no sample 'car' in the gallery \\(boat_1, car_1\\)"):
+        load_config(content, [folder], default_sample="car")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, ""), ('""', ""), ('"https://github.com/you/cnn-explainer"', "https://github.com/you/cnn-explainer"),
+], ids=["absent", "empty", "set"])
+def test_repository_link_from_site_toml(tmp_path, value, expected):
+    toml = VALID if value is None else f"repository = {value}\n" + VALID
+    assert load_config(_content(tmp_path, toml)).repository == expected
+
+
+@pytest.mark.parametrize("bad", ['"javascript:alert(1)"', '"github.com/x"', "3"])
+def test_a_bad_repository_is_refused_with_its_line(tmp_path, bad):
+    with pytest.raises(InputError, match="line 1: 'repository' must be an http"):
+        load_config(_content(tmp_path, f"repository = {bad}\n" + VALID))

@@ -97,8 +97,11 @@ def test_every_url_is_relative(files):
         for tag, attrs in _elements(files[name]):
             for key in ("src", "href"):
                 url = attrs.get(key)
-                if url is not None and not url.startswith("data:") and attrs.get("rel") != "canonical":
-                    assert not re.match(r"^([a-z]+:|/)", url), f"{name}: <{tag} {key}={url!r}>"
+                if url is None or url.startswith("data:") or attrs.get("rel") == "canonical":
+                    continue
+                if tag == "a" and re.match(r"^https://", url):
+                    continue  # a link elsewhere (the header's paper link): followed, never loaded by the page
+                assert not re.match(r"^([a-z]+:|/)", url), f"{name}: <{tag} {key}={url!r}>"
     assert b'src="../assets/app.js"' in files["zh/index.html"]
     # the one absolute URL: the canonical link, which browsers never request
     assert b'<link rel="canonical" href="https://example.org/cnn/zh/">' in files["zh/index.html"]
@@ -228,3 +231,19 @@ def test_cli_refuses_a_folder_that_is_not_a_build(tmp_path):
 def test_class_names_are_translated_per_language(files):
     assert "第一类" in files["zh/index.html"].decode()
     assert "第一类" not in files["index.html"].decode()
+
+
+@pytest.mark.parametrize("repository", ["", "https://github.com/you/cnn-explainer"], ids=["unset", "set"])
+def test_the_header_links_the_paper_and_the_repository_when_one_is_set(repository):
+    strings = {key: key for key in UI_STRINGS}
+    html = render_site(SiteInputs(
+        title="T", base_url="", languages=("en",), strings={"en": strings}, translations={},
+        articles={"en": _article("text")}, samples=({"id": "a", "title": "a"},), default_sample="a",
+        class_names=CLASSES, data_files={}, thumbnails=b"", charts={}, palettes={}, vega_runtime="",
+        repository=repository))["index.html"].decode()
+    header = html.split('<header class="site-header">')[1].split("</header>")[0]
+    links = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', header)
+    expected = [("https://arxiv.org/abs/2004.15004", "paper")]
+    if repository:
+        expected.append((repository, "repository"))
+    assert [link for link in links if not link[0].endswith("index.html")] == expected

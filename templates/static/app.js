@@ -1,7 +1,10 @@
 /* The page's state (sample, colour mode, selected neuron, details) and its wiring to the DOM.
  *
  * The URL hash is the state's public form: every change is written there and every hash the
- * reader pastes or navigates to is applied, so a link reopens the same view.
+ * reader pastes or navigates to is applied, so a link reopens the same view. Changes replace the
+ * current history entry (a click through the gallery must not fill Back with samples), except one:
+ * opening a detail view pushes an entry, so that Back closes the view instead of leaving the site;
+ * closing the view from inside it (Esc, the close button) goes back over that entry again.
  * When a draw completes, the overview gets data-drawn="<sample>|<mode>" (tests and the
  * benchmark wait for it) and a "cnnx-drawn" performance mark; selecting a neuron dispatches a
  * "cnnx:select" event whose detail is {layer, neuron} or null.
@@ -22,7 +25,14 @@
   let hovering = null;
   let network = null;
 
-  function writeHash() {
+  /** Whether selecting `selected` opens a detail view (detail.js): every layer's neurons but the input's. */
+  function opensView(selected) {
+    const column = selected && page.columns.find((c) => c.name === selected.layer);
+    return Boolean(column && column.kind !== "input");
+  }
+
+  /** `push`: a new history entry, marked as ours so that closing the view can step back over it. */
+  function writeHash(push = false) {
     const params = new URLSearchParams({ sample: state.sample, scale: state.scale });
     if (state.selected) {
       params.set("layer", state.selected.layer);
@@ -32,7 +42,8 @@
     // The open detail view's own parameters (detail.js): view, channel, window position.
     for (const [key, value] of Object.entries(CNNX.hashExtras ? CNNX.hashExtras() : {})) params.set(key, value);
     const hash = "#" + params.toString();
-    if (location.hash !== hash) location.replace(hash); // no history entry per click
+    if (push) history.pushState({ cnnxView: true }, "", hash);
+    else if (location.hash !== hash) location.replace(hash); // no history entry per click
   }
 
   function fail(error) {
@@ -97,20 +108,39 @@
     }).catch(fail);
   }
 
-  /** Apply a state change: redraw only when what is drawn changes. */
-  function apply(next) {
+  /** Apply a state change: redraw only when what is drawn changes. `fromHash`: the browser already moved to
+   * the new URL (a pasted link, Back, Forward), so the history is left as it is. Resolves once drawn and,
+   * when closing a view went back over its history entry, once the browser got there. */
+  function apply(next, fromHash = false) {
     const redraw = ("sample" in next && next.sample !== state.sample) || ("scale" in next && next.scale !== state.scale);
     const reselect = "selected" in next && !sameNeuron(next.selected, state.selected);
-    Object.assign(state, next);
+    const wasOpen = opensView(state.selected);
+    const otherSample = "sample" in next && next.sample !== state.sample;
+    const { missingOwn, ...change } = next;
+    Object.assign(state, change);
     if (reselect) {
       // Views that open on a selected neuron (the detail views) listen for this.
       root.dispatchEvent(new CustomEvent("cnnx:select", { detail: state.selected, bubbles: true }));
     }
-    writeHash();
+    if (missingOwn) showMissingOwn();
+    else if (otherSample) CNNX.notice("");
+    const opening = !fromHash && !wasOpen && opensView(state.selected);
+    const closing = !fromHash && wasOpen && !opensView(state.selected) && history.state && history.state.cnnxView;
+    let settled = Promise.resolve();
+    if (closing && !redraw) {
+      // The entry before the view's holds this very state: step back to it rather than leave the view's
+      // entry behind, where Back would only reopen the view.
+      // Resolved a frame after popstate: the browser restores the entry's scroll position after that event.
+      settled = new Promise((resolve) => window.addEventListener("popstate", () => requestAnimationFrame(() =>
+        setTimeout(resolve, 0)), { once: true }));
+      history.back();
+    } else {
+      writeHash(opening);
+    }
     loadNetworkForSelection();
-    if (redraw) return render();
+    if (redraw) return Promise.all([settled, render()]);
     updateControls(overview.sample);
-    return Promise.resolve();
+    return settled;
   }
 
   function sameNeuron(a, b) {
@@ -150,12 +180,27 @@
   window.addEventListener("hashchange", () => {
     const next = CNNX.readHash();
     if (next.sample !== state.sample || next.scale !== state.scale || next.details !== state.details ||
-        !sameNeuron(next.selected, state.selected)) {
-      apply(next);
+        !sameNeuron(next.selected, state.selected) || next.missingOwn) {
+      apply(next, true);
     }
   });
 
-  // The detail views (detail.js) read the state and close themselves (select(null)) through this.
+  /** A line under the controls that is no error of the reader's (a link to an image of another tab); "" hides it.
+   * It goes when the reader picks another image. */
+  const noticeLine = document.querySelector("[data-role=notice]");
+  CNNX.notice = function (text) {
+    noticeLine.textContent = text;
+    noticeLine.hidden = !text;
+  };
+
+  /** A link to an image someone added in another tab: its pixels never left that tab (sessionStorage). */
+  function showMissingOwn() {
+    const shown = page.samples.find((s) => s.id === state.sample);
+    CNNX.notice(strings.own_image_elsewhere.replace("{title}", shown ? shown.title : state.sample));
+  }
+
+  // The detail views (detail.js) read the state and close themselves (select(null)) through this; the
+  // promise resolves when the page is back where the view was opened from.
   CNNX.app = { state, select: (selected) => apply({ selected }) };
 
   let pendingLayout = 0;
@@ -165,6 +210,8 @@
   }).observe(root);
 
   overview.layout();
+  if (state.missingOwn) showMissingOwn();
+  delete state.missingOwn;
   writeHash();
   loadNetworkForSelection();
   render();

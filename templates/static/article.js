@@ -13,7 +13,10 @@
   function scrollToId(id) {
     const target = document.getElementById(id);
     if (!target) return false;
-    target.scrollIntoView({ behavior: "smooth", block: "start" });
+    // "Back to the network" shows the gallery too, which sits above the graph: a reader coming back up
+    // from the article usually wants to pick another image.
+    const shown = id === "network" ? document.querySelector(".controls") || target : target;
+    shown.scrollIntoView({ behavior: "smooth", block: "start" });
     if (target.tabIndex < 0 && !/^(A|BUTTON|INPUT|SELECT)$/.test(target.tagName)) target.tabIndex = -1;
     target.focus({ preventScroll: true });
     return true;

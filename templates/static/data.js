@@ -134,7 +134,8 @@
     return network;
   };
 
-  /** State in the URL hash: #sample=<id>&scale=<mode>[&layer=<name>&neuron=<i>][&details=off]. */
+  /** State in the URL hash: #sample=<id>&scale=<mode>[&layer=<name>&neuron=<i>][&details=off]. `missingOwn`:
+   * the hash names a reader's own image that this tab does not hold (the default sample is shown instead). */
   CNNX.readHash = function () {
     const params = new URLSearchParams(location.hash.replace(/^#/, ""));
     const ids = page.samples.map((s) => s.id);
@@ -143,7 +144,9 @@
     const column = page.columns.find((c) => c.name === params.get("layer"));
     const index = Number.parseInt(params.get("neuron"), 10);
     const selected = column && index >= 0 && index < column.count ? { layer: column.name, neuron: index } : null;
-    return { sample, scale, selected, details: params.get("details") !== "off" };
+    // An image added in another tab (upload.js names them own-N) cannot be shown here: say so, not just ignore it.
+    const missingOwn = /^own-\d+$/.test(params.get("sample") || "") && sample !== params.get("sample");
+    return { sample, scale, selected, details: params.get("details") !== "off", missingOwn };
   };
 
   CNNX.firstSample = CNNX.loadSample(CNNX.readHash().sample);

@@ -426,9 +426,10 @@
       writeExtras(); // drop view parameters a link gave for a neuron without a view
     }
 
-    /** Close through the app, so the selection and the hash follow. */
+    /** Close through the app, so the selection and the hash follow; resolves once the history is back
+     * on the entry from before the view (app.js), whose scroll position the browser restores. */
     function dismiss() {
-      app.select(null);
+      return app.select(null);
     }
 
     document.addEventListener("cnnx:select", () => {
@@ -464,13 +465,15 @@
     dialog.querySelector("[data-role=detail-close]").addEventListener("click", dismiss);
     dialog.querySelector("[data-role=detail-info]").addEventListener("click", () => {
       const section = current && SECTIONS[current.kind];
-      dismiss();
-      const target = section && document.getElementById(section);
-      if (target) {
-        target.scrollIntoView({ block: "start" });
-        if (target.tabIndex < 0) target.tabIndex = -1;
-        target.focus({ preventScroll: true });
-      }
+      // Scroll only once the history step is done: the browser restores that entry's scroll position.
+      dismiss().then(() => {
+        const target = section && document.getElementById(section);
+        if (target) {
+          target.scrollIntoView({ block: "start" });
+          if (target.tabIndex < 0) target.tabIndex = -1;
+          target.focus({ preventScroll: true });
+        }
+      });
     });
     dialog.addEventListener("click", (event) => {
       // A click on the dimmed page around the dialog (its backdrop) closes it, as empty space does in the overview.

@@ -12,7 +12,8 @@ from .conftest import CONTENT
 
 pytestmark = pytest.mark.e2e
 SECTIONS = ["article-intro", "article-terms", "article-input", "article-convolution", "article-hyperparameters",
-            "article-relu", "article-softmax", "article-pooling", "article-flatten", "article-interactive",
+            "article-relu", "article-softmax", "article-pooling", "article-flatten", "article-training",
+            "article-interactive",
             "article-model", "article-implementation", "article-credits"]
 # Words that stay as they are in Chinese: names of things, layers, code and maths.
 ALLOWED_LATIN = {
@@ -22,6 +23,8 @@ ALLOWED_LATIN = {
     "Zijie", "J", "Wang", "Robert", "Turko", "Omar", "Shaikh", "Haekyu", "Park", "Nilaksh", "Das", "Fred", "Hohman",
     "Minsuk", "Kahng", "Duen", "Horng", "Polo", "Chau", "Learning", "Convolutional", "Neural", "Networks", "with",
     "Interactive", "Visualization",
+    # keys as printed on a keyboard, and the info button's glyph
+    "Tab", "Home", "End", "Enter", "Esc", "i",
 }
 PROSE = """() => {
   const copy = document.querySelector(".article").cloneNode(true);
@@ -165,3 +168,48 @@ def test_sections_link_back_to_the_network(open_page):
     links.nth(2).click()
     page.wait_for_function("() => Math.abs(document.getElementById('network').getBoundingClientRect().top) < 300")
     assert "sample=pizza" in page.evaluate("location.hash")
+
+
+SECTION_TEXT = """(id) => {
+  const heading = document.getElementById(id);
+  let text = "";
+  for (let el = heading.nextElementSibling; el && !/^H[23]$/.test(el.tagName); el = el.nextElementSibling) {
+    text += " " + el.textContent;
+  }
+  return text.replace(/\\s+/g, " ");
+}"""
+
+
+@pytest.mark.parametrize("path", ["", "zh/index.html"], ids=["en", "zh"])
+def test_using_this_page_names_the_detail_views_controls_as_they_are_labelled(open_page, path):
+    page = open_page(path=path).page
+    page.click('[data-layer="conv_1_2"][data-neuron="2"]')
+    page.wait_for_function("() => document.querySelector('[data-role=detail]').dataset.view === 'conv'")
+    labels = page.evaluate("""() => {
+      const d = document.querySelector("[data-role=detail]");
+      const play = d.querySelector("[data-role=detail-play]");
+      const playing = play.getAttribute("aria-label");
+      play.click();  // the other state's label: Play and Pause are one button
+      const paused = play.getAttribute("aria-label");
+      return [playing, paused, d.querySelector("[data-role=detail-step]").getAttribute("aria-label"),
+              d.querySelector(".speed").firstChild.textContent.trim(),
+              ...[...d.querySelectorAll("[data-role=detail-speed] option")].map((o) => o.textContent.trim())];
+    }""")
+    page.keyboard.press("Escape")
+    text = page.evaluate(SECTION_TEXT, "article-interactive")
+    missing = [label for label in labels if label not in text]
+    assert missing == [], f"the article does not name these controls of the view: {missing}"
+    for key in ("Esc", "Tab", "Home", "End", "Enter"):
+        assert key in text
+    assert re.search(r"(?<![A-Za-z])i(?![A-Za-z])", text)  # the info button, by the glyph it shows
+
+
+@pytest.mark.parametrize("path,words", [
+    ("", ["cross-entropy", "loss", "gradient", "weights and biases"]),
+    ("zh/index.html", ["交叉熵", "损失", "梯度", "权重和偏置"]),
+], ids=["en", "zh"])
+def test_the_article_says_how_the_network_learned(open_page, path, words):
+    page = open_page(path=path).page
+    text = page.evaluate(SECTION_TEXT, "article-training")
+    assert all(word in text for word in words), text[:200]
+    assert page.locator("#article-training ~ .math.block math, #article-training + p ~ p math").count() >= 1

@@ -35,7 +35,10 @@ MARK_CONTROLS = """(selector) => {
     return el.getClientRects().length > 0 && style.visibility === "visible";
   };
   for (const el of document.querySelectorAll("[data-gate]")) delete el.dataset.gate;
-  const controls = [...document.querySelectorAll(selector)].filter(visible);
+  // A roving-tabindex group ([data-roving]: the overview's neurons) is one Tab stop, its member with
+  // tabindex 0; the arrow keys reach the others (test_navigation.py checks that they do).
+  const roving = (el) => el.tabIndex < 0 && !!el.closest("[data-roving]");
+  const controls = [...document.querySelectorAll(selector)].filter((el) => visible(el) && !roving(el));
   controls.forEach((el, i) => { el.dataset.gate = String(i); });
   // Focusable things that are no widget (tabindex, no role): focusing them is what they are for.
   const native = "a[href], button, input, select, textarea, summary, [contenteditable=true], [role]";
