@@ -22,7 +22,7 @@ CONFIG_FILE = "site.toml"
 # Every UI string the templates and scripts use; each language's [strings.<lang>] table needs all.
 UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_layer", "scale_unit", "scale_module",
               "scale_global", "legend_clipped",
-              "overview", "neuron", "red", "green", "blue", "channel", "values", "probability", "logit",
+              "overview", "neuron", "red", "green", "blue", "grey", "channel", "values", "probability", "logit",
               "selected", "bias", "hint", "noscript", "language_name", "tagline", "article", "back_to_network",
               "input_size", "padding", "kernel_size", "stride", "dilation", "play", "pause", "explorer_input",
               "explorer_padded", "explorer_kernel", "explorer_dilated", "explorer_output", "stride_invalid",
