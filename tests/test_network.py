@@ -215,8 +215,8 @@ def test_build_draws_a_network_that_is_not_tinyvgg(tmp_path: Path):
 # 128x128 RGB through eight 'same' convolutions of 32 filters: 16 maps of 524,288 values each.
 HUGE = Architecture(
     input_shape=(128, 128, 3),
-    layers=tuple(layer for i in range(8) for layer in (Conv2D(f"c{i}", 32, (3, 3), padding="same"), ReLU(f"r{i}")))
-    + (Pool("p", "max", (4, 4), (4, 4)), Flatten("f"), Dense("d", 2)),
+    layers=(*(layer for i in range(8) for layer in (Conv2D(f"c{i}", 32, (3, 3), padding="same"), ReLU(f"r{i}"))),
+            Pool("p", "max", (4, 4), (4, 4)), Flatten("f"), Dense("d", 2)),
 )
 
 
