@@ -33,11 +33,11 @@ UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_la
                "chart_predicted", "chart_count", "table_class", "table_right", "table_wrong", "table_accuracy",
                "model_teachers",
                # the detail views (detail*.js)
-               "detail_conv", "detail_relu", "detail_pool", "detail_flatten", "detail_softmax", "detail_info",
+               "detail_conv", "detail_relu", "detail_pool", "detail_avg_pool", "detail_flatten", "detail_softmax", "detail_info",
                 "detail_close", "detail_step", "detail_speed", "detail_speed_slow", "detail_speed_normal",
                 "detail_speed_fast", "detail_hint_conv", "detail_hint_relu", "detail_hint_pool", "detail_hint_flatten",
                 "detail_hint_softmax", "detail_input", "detail_output", "detail_kernel", "detail_channels",
-                "detail_show_formula", "detail_intermediate", "detail_intermediates", "detail_patch",
+                "detail_show_formula", "detail_flattened_chw", "detail_intermediate", "detail_intermediates", "detail_patch",
                 "detail_products", "detail_per_channel", "detail_result", "detail_window", "detail_legend_input",
                 "detail_legend_maps", "detail_legend_kernel", "detail_legend_weight", "detail_flattened",
                 "detail_weights_into", "detail_value", "detail_weight", "detail_sum_products", "detail_network_logit",
