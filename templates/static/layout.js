@@ -44,7 +44,8 @@
     const needed = Math.max(...columns.map((c, i) => Math.ceil(c.count * sizes[i] * 1.2)));
     const graphHeight = Math.max(boxGraph, needed);
     const contentHeight = graphHeight + PAD.top + PAD.bottom;
-    const long = columns.map((c, i) => i > 0 && (c.kind === "conv" || c.kind === "dense" || c.kind === "hidden"));
+    // A compact column's long label ("dense_relu_1") needs the long gap too.
+    const long = columns.map((c, i) => i > 0 && (c.kind === "conv" || c.kind === "dense" || compact(c)));
     const longGaps = long.filter(Boolean).length;
     const shortGaps = columns.length - 1 - longGaps;
     const free = width - PAD.left - PAD.right - node * columns.length;

@@ -18,6 +18,7 @@
       this.root = root;
       this.page = page;
       this.columns = page.columns;
+      this.shapes = Object.fromEntries(this.columns.map((c) => [c.name, c.shape.length === 3 ? c.shape : [1, 1]]));
       this.neurons = {};
       for (const el of root.querySelectorAll("[data-neuron]")) {
         (this.neurons[el.dataset.layer] = this.neurons[el.dataset.layer] || [])[Number(el.dataset.neuron)] = el;
@@ -78,7 +79,18 @@
       this.svg.setAttribute("height", height);
       for (const column of geometry.columns) {
         const size = column.size + "px";
+        // A map that is not square keeps its aspect inside the square slot, centred (TinyVGG's all are square).
+        const [h, w] = this.shapes[column.name];
+        const tall = column.kind === "dense" || h === w ? null
+          : { width: (column.size * Math.min(1, w / h)), height: (column.size * Math.min(1, h / w)) };
         this.neurons[column.name].forEach((el, n) => {
+          if (tall) {
+            el.style.transform = `translate(${column.x + (column.size - tall.width) / 2}px, ` +
+              `${column.ys[n] + (column.size - tall.height) / 2}px)`;
+            el.style.width = tall.width + "px";
+            el.style.height = tall.height + "px";
+            return;
+          }
           el.style.transform = `translate(${column.x}px, ${column.ys[n]}px)`;
           el.style.height = size;
           if (column.kind !== "dense") el.style.width = size;
