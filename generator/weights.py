@@ -19,7 +19,8 @@ from .network.tfjs import MODEL_FILE, ORIGINAL_CLASS_NAMES, SHARD_FILE, resolve_
 Model = Network  # the name build, train and the tests have always used
 
 __all__ = ["MODEL_FILE", "ORIGINAL_CLASS_NAMES", "SHARD_FILE", "Model", "load_model", "load_network", "model_files",
-           "read_class_names", "resolve_model_file", "save_model", "site_names", "validate_class_names"]
+           "read_class_names", "resolve_model_file", "save_model", "site_names", "validate_class_names",
+           "with_site_names"]
 
 
 def site_names(arch: Architecture) -> tuple[str, ...]:
@@ -53,17 +54,21 @@ def site_names(arch: Architecture) -> tuple[str, ...]:
     return tuple(names)
 
 
-def load_model(path: str | Path, classes: str | Path | None = None) -> Model:
-    """Read any supported network (`check` limits which) with the site's layer names (site_names).
-
-    `classes`, a class-names file (read_class_names), replaces the names the model carries.
-    """
-    network = load_network(path, classes)
+def with_site_names(network: Network) -> Network:
+    """The same network, its layers (and their weights) renamed by site_names: what the site's stages expect."""
     names = site_names(network.architecture)
     renames = {layer.name: name for layer, name in zip(network.layers, names)}
     layers = tuple(replace(layer, name=name) for layer, name in zip(network.layers, names))
     return replace(network, architecture=replace(network.architecture, layers=layers),
                    params={renames[name]: arrays for name, arrays in network.params.items()})
+
+
+def load_model(path: str | Path, classes: str | Path | None = None) -> Model:
+    """Read any supported network (`check` limits which) with the site's layer names (site_names).
+
+    `classes`, a class-names file (read_class_names), replaces the names the model carries.
+    """
+    return with_site_names(load_network(path, classes))
 
 
 def model_files(model: Model) -> dict[str, bytes]:

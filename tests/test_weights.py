@@ -239,3 +239,15 @@ def test_cli_build_with_a_bad_model_is_one_line_and_status_2(model_copy: Path, t
     assert output.count("\n") == 1 and output.startswith(f"error: {model_copy / 'model.json'}: ")
     assert message in result.output and "Traceback" not in result.output
     assert not (tmp_path / "site").exists()
+
+
+def test_the_site_names_any_network_by_tinyvggs_scheme():
+    from cnn_explainer.network.description import TINYVGG, Architecture, Conv2D, Dense, Flatten, Pool, ReLU
+    from cnn_explainer.weights import site_names
+
+    assert site_names(TINYVGG) == tuple(layer.name for layer in TINYVGG.layers)
+    arch = Architecture((40, 48, 3), (Conv2D("/a/Conv", 4, (3, 3)), ReLU("x"), Pool("p", "avg"), Conv2D("c", 4, (3, 3)),
+                                      Conv2D("d", 4, (3, 3)), ReLU("y"), Flatten("f"), Dense("h", 8), ReLU("z"),
+                                      Dense("logits", 5)))
+    assert site_names(arch) == ("conv_1_1", "relu_1_1", "avg_pool_1", "conv_2_1", "conv_2_2", "relu_2_1", "flatten",
+                                "dense_1", "dense_relu_1", "output")
