@@ -10,7 +10,8 @@ Altair chart goes; the page's scripts fill both. A `{#id}` line before a heading
 A ```` ````model trained ```` block (four backticks, so it may hold ```` ```chart ```` fences) is
 Markdown shown only when the weights carry a training history; its `{name}` placeholders are
 filled from generator/about.py's facts, so every number in it comes from the data. A
-```` ````model untrained ```` block is shown only when they carry none.
+```` ````model untrained ```` block is shown only when they carry none. `{net.<name>}` placeholders,
+anywhere in the text, are the numbers of the network shown (generator/network_facts.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from .errors import InputError, not_utf8
+from .network_facts import fill, network_facts
 
 
 @dataclass(frozen=True)
@@ -102,10 +104,12 @@ def _parser() -> MarkdownIt:
     return md
 
 
-def render_article(source: Path, facts: dict[str, str] | None = None) -> Article:
+def render_article(source: Path, facts: dict[str, str] | None = None,
+                   network: dict[str, str] | None = None) -> Article:
     """Render one language's article; InputError for unreadable files or broken formulas.
 
     `facts` fill the ````model trained```` block (generator/about.py); None shows ````model untrained```` instead.
+    `network` fills the `{net.<name>}` placeholders (network_facts); None: TinyVGG's, in the file's language.
     """
     try:
         text = source.read_text(encoding="utf-8")
@@ -113,6 +117,11 @@ def render_article(source: Path, facts: dict[str, str] | None = None) -> Article
         raise not_utf8(source, exc) from None
     except OSError as exc:
         raise InputError(source, f"cannot read the article ({exc})") from None
+    if network is None:
+        from .model import PARAM_COUNT
+        from .network.description import TINYVGG
+        network = network_facts(TINYVGG, source.stem, PARAM_COUNT)
+    text = fill(text, network, source)
     md = _parser()
     env: dict = {"facts": facts, "parser": md}
     tokens = md.parse(text, env)

@@ -145,6 +145,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
     from .hyperparams import explorer_data
     from .images import load_rgb, network_input
     from .model import compiled_forward, device_description
+    from .network_facts import network_facts
     from .precompute import precompute_network, precompute_samples
     from .site import SiteInputs, check_target, render_site, write_atomically
     from .static_files import add_static_files, read_static_files
@@ -164,6 +165,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             history = about.load_history(options.weights)
             static = read_static_files(options.content)
             arch = model.architecture
+            parameters = sum(int(np.prod(array.shape)) for entry in model.params.values() for array in entry.values())
             pictures = [s.picture if s.picture is not None else load_rgb(s.path) for s in config.samples]  # 64x64
             height, width, channels = arch.input_shape
             inputs = pictures if (height, width) == (64, 64) else [load_rgb(s.path, (width, height))
@@ -178,7 +180,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
                 words = config.translations.get(lang, {})
                 shown[lang] = tuple(words.get(name, name) for name in model.class_names)
                 facts = about.facts(history, shown[lang], config.strings[lang]) if history else None
-                articles[lang] = render_article(source, facts)
+                articles[lang] = render_article(source, facts, network_facts(arch, lang, parameters))
 
         def about_charts() -> dict[str, dict]:
             """Language -> the "About the model" charts (Altair -> Vega takes ~0.2 s a chart: cached)."""
