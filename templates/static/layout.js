@@ -18,6 +18,7 @@
   const MIN_CLASS = 18; // px: a class row still holds its name above its bar
   const GAP_RATIO = 4;
   const MIN_SHORT_GAP = 24; // px: keeps neighbouring labels ("relu_1_2", "max_pool_1") apart
+  const LABEL_PITCH = 64; // px from one column to the next: room for two such labels side by side
   const PAD = { left: 34, right: 112, top: 46, bottom: 58 }; // labels above, legends below, class names right
 
   /** A column drawn compactly: a 1-D layer before the output (hidden Dense units, their ReLU). */
@@ -52,7 +53,9 @@
     let unit = free / (shortGaps + GAP_RATIO * longGaps);
     let ratio = GAP_RATIO;
     if (unit < MIN_SHORT_GAP) {
-      unit = MIN_SHORT_GAP;
+      // Squeezed: short gaps keep what two neighbouring labels need (a column pitch of LABEL_PITCH), the long
+      // ones shrink; a network that still does not fit is wider than the box and the graph scrolls.
+      unit = Math.max(MIN_SHORT_GAP, LABEL_PITCH - node);
       ratio = Math.max(1, (free - shortGaps * unit) / (longGaps * unit));
     }
     let x = PAD.left;
