@@ -21,7 +21,7 @@ Colour ranges, one symmetric R per layer and scale mode (colours span -R/2 .. R/
 A hidden Dense layer (and a ReLU after one) starts a range as a conv layer does; its units are maps of
 one pixel, (units, 1, 1), so every mode, legend and painter treats them as it treats any map.
 
-The input's range is 1 in every mode. templates/static/tinyvgg.js (colourRanges) computes the
+The input's range is 1 in every mode. templates/static/network.js (colourRanges) computes the
 same numbers for an image the reader adds in the page.
 """
 
