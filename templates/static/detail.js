@@ -155,7 +155,8 @@
     const node = el("div", { class: "matrix", "data-role": role, style: `--cols: ${cols}` });
     node.update = (next, tint = colours, mark = -1) => {
       node.replaceChildren(...next.map((v, i) => {
-        if (v === null) return el("span", { class: "cell pad", "aria-label": strings.padding }); // no part in it
+        // A window cell on the padding takes no part: an empty cell, one line tall like the others.
+        if (v === null) return el("span", { class: "cell pad", "aria-label": strings.padding, text: "\u00a0" });
         const cell = el("span", { class: i === mark ? "cell marked" : "cell", text: fmt(v) });
         if (tint) {
           cell.style.background = tint.colour(v);

@@ -15,6 +15,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import jax
@@ -160,6 +161,24 @@ def test_every_column_shows_the_networks_own_values(browser, zoo, name):
     producer = site.producer(image[None])[0]
     assert np.abs(np.asarray(got["probabilities"]) - producer).max() <= TOLERANCE
     assert page.text_content("[data-role=prediction]") == site.network.class_names[int(np.argmax(producer))]
+    # At 1280x800 these networks fit without scrolling, and no two labels or neurons overlap.
+    assert not page.evaluate("document.querySelector('[data-role=overview]').classList.contains('scrolls')")
+    labels = page.eval_on_selector_all("[data-label] .long", "els => els.map(e => e.getBoundingClientRect().toJSON())")
+    for left, right in pairwise(labels):
+        assert left["right"] <= right["left"], (left, right)
+    boxes = page.eval_on_selector_all(".neuron",
+                                      "els => els.map(e => [e.dataset.layer, e.getBoundingClientRect().toJSON()])")
+    for column in columns:
+        mine = sorted((box for layer, box in boxes if layer == column), key=lambda b: b["top"])
+        assert all(a["bottom"] <= b["top"] for a, b in pairwise(mine)), column
+    # Hovering a neuron lights one edge from each neuron that feeds it: every neuron of the previous column
+    # for a convolution or a Dense layer, the same neuron for the others.
+    for column, previous in zip(columns[1:], columns):
+        page.hover(f'.neuron[data-layer="{column}"][data-neuron="0"]', force=True)
+        kind = next(layer.kind for layer in arch.layers if layer.name == column) if column != "output" else "dense"
+        feeding = page.locator(f'.neuron[data-layer="{previous}"]').count() if kind in ("conv", "dense") else 1
+        assert page.locator(".edge.active").count() == feeding, column
+        assert page.locator(f'.neuron.source[data-layer="{previous}"]').count() == feeding, column
     context.close()
     assert errors == []
 
