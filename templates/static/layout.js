@@ -69,7 +69,8 @@
       const left = compact(column) ? x + (node - size) / 2 : x;
       return { name: column.name, kind: column.kind, x: left, slot: x, ys, size, compact: compact(column) };
     });
-    const contentWidth = Math.max(width, Math.ceil(x + node + PAD.right));
+    // Rounded: the gaps add up to the box, give or take float error, which must not make it scroll.
+    const contentWidth = Math.max(width, Math.round(x + node + PAD.right));
     return {
       node, width, height, columns: placed, contentWidth, contentHeight,
       byName: Object.fromEntries(placed.map((c) => [c.name, c])),
