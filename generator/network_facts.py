@@ -121,7 +121,7 @@ def network_facts(arch: Architecture, lang: str, parameters: int) -> dict[str, s
     # A network without convolutions (or pooling) still fills the sections about them, with a dash.
     facts.update(dict.fromkeys(("kernel", "kernel_h", "kernel_w", "kernel_cells_word", "conv1_in", "conv1_in_word",
                                 "conv1_filters", "conv1_kernels", "conv1_map", "conv1_fits", "conv1_row",
-                                "pool_window", "pool_stride", "pool_cells_word", "conv1_padding"), "—"))
+                                "pool_window", "pool_stride", "pool_cells_word", "conv1_padding", "conv1_step"), "—"))
     if convs:
         conv, out = convs[0]
         index = arch.layers.index(conv)
@@ -138,6 +138,8 @@ def network_facts(arch: Architecture, lang: str, parameters: int) -> dict[str, s
             "conv1_kernels": str(c_in * conv.filters), "conv1_map": _size(out[:2]),
             "conv1_fits": str(out[1]), "conv1_row": str(in_width),
             "conv1_padding": _padding_clause(pad[1], zh),
+            "conv1_step": (f"{_zh_word(conv.strides[1], counter=True)}个像素" if zh
+                           else f"{_en_word(conv.strides[1])} pixel{'s' * (conv.strides[1] > 1)}"),
         })
     if pools:
         pool = pools[0][0]

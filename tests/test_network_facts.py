@@ -31,6 +31,7 @@ def test_tinyvggs_facts_are_the_numbers_the_article_always_had():
     assert (en["flat_map"], en["flat_formula"], en["flat_length"]) == ("13 × 13", "13 × 13 × 10", "1,690")
     assert en["receptive_field"] == "16 × 16" and en["conv1_padding"] == "Because no padding is used"
     assert (en["pool_window"], en["pool_stride"], en["pools_ordinal"]) == ("2 × 2", "2", "second")
+    assert (en["conv1_step"], en["pool_cells_word"]) == ("one pixel", "four")
 
 
 def test_the_pytorch_tinyvggs_facts_follow_its_padding_and_size():
