@@ -19,6 +19,8 @@ model learned from only when it is the one shown. A ```` ````filled ```` block i
 (`class_count`, `first_class`, `last_class`: the model's classes as this page shows them), so the
 article never names a class the model does not have. (Placeholders are filled only inside blocks:
 elsewhere `{z_i}` is LaTeX.)
+`{net.<name>}` placeholders, anywhere in the text, are the numbers of the network shown
+(generator/network_facts.py).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from .errors import InputError, not_utf8
+from .network_facts import fill, network_facts
 
 
 @dataclass(frozen=True)
@@ -137,11 +140,12 @@ def _parser() -> MarkdownIt:
 
 
 def render_article(source: Path, facts: dict[str, str] | None = None, words: dict[str, str] | None = None,
-                   conditions: frozenset[str] = frozenset()) -> Article:
+                   conditions: frozenset[str] = frozenset(), network: dict[str, str] | None = None) -> Article:
     """Render one language's article; InputError for unreadable files or broken formulas.
 
     `facts` fill the ````model trained```` block (generator/about.py); None shows ````model untrained```` instead.
     `words` (Markdown text) fill the placeholders any block may use; `conditions` are the CONDITIONS that hold.
+    `network` fills the `{net.<name>}` placeholders (network_facts); None: TinyVGG's, in the file's language.
     """
     try:
         text = source.read_text(encoding="utf-8")
@@ -149,6 +153,11 @@ def render_article(source: Path, facts: dict[str, str] | None = None, words: dic
         raise not_utf8(source, exc) from None
     except OSError as exc:
         raise InputError(source, f"cannot read the article ({exc})") from None
+    if network is None:
+        from .model import PARAM_COUNT
+        from .network.description import TINYVGG
+        network = network_facts(TINYVGG, source.stem, PARAM_COUNT)
+    text = fill(text, network, source)
     md = _parser()
     env: dict = {"facts": facts, "parser": md, "words": dict(words or {}), "conditions": conditions}
     tokens = md.parse(text, env)

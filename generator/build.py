@@ -11,6 +11,7 @@ change to the article only the article and the pages are made again, never the m
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import time
@@ -27,6 +28,7 @@ from PIL import Image
 from .errors import InputError
 from .wording import counted
 
+FIRST_VIEW_LIMIT = 5_000_000  # bytes, gzipped: the most a network's first view may make the reader download
 Report = Callable[[str, float], None]
 Warn = Callable[[str], None]
 T = TypeVar("T")
@@ -111,6 +113,23 @@ def thumbnail_strip(pictures: list[Image.Image]) -> bytes:
     return _png(strip)
 
 
+def check_first_view(source: Path, sample: dict[str, Any]) -> None:
+    """Refuse a network whose first view (one sample's data file, every layer's maps) passes FIRST_VIEW_LIMIT
+    gzipped, naming the layer that weighs most: past that the page is too slow to open to be worth building."""
+    from .encode import to_json, to_script
+
+    total = len(gzip.compress(to_script("samples/" + sample["id"], sample).encode("ascii"), 6, mtime=0))
+    if total <= FIRST_VIEW_LIMIT:
+        return
+    sizes = {name: len(gzip.compress(to_json(entry).encode("ascii"), 6, mtime=0))
+             for name, entry in sample["maps"].items()}
+    biggest = max(sizes, key=lambda name: sizes[name])
+    raise InputError(source, f"the first view would be {total / 1e6:.1f} MB gzipped, more than the limit of "
+                             f"{FIRST_VIEW_LIMIT / 1e6:.0f} MB; the biggest layer is {biggest} "
+                             f"({' x '.join(map(str, sample['maps'][biggest]['shape']))} values, "
+                             f"{sizes[biggest] / 1e6:.1f} MB)")
+
+
 def build_site(options: BuildOptions, report: Report = lambda stage, seconds: None,
                warn: Warn | None = None, cache: StageCache | None = None) -> BuildSummary:
     """Build the whole site into `options.out`; raises InputError for unusable inputs.
@@ -125,8 +144,9 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
     from .config import load_config
     from .encode import encode_network, encode_sample
     from .hyperparams import explorer_data
-    from .images import load_rgb, to_array
-    from .model import device_description, forward
+    from .images import load_rgb, network_input
+    from .model import compiled_forward, device_description
+    from .network_facts import network_facts
     from .precompute import precompute_network, precompute_samples
     from .provenance import are_bundled_pictures, is_default_model
     from .site import SiteInputs, check_target, render_site, write_atomically
@@ -147,8 +167,13 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             model = load_model(options.weights, options.classes)
             history = about.load_history(options.weights)
             static = read_static_files(options.content)
-            pictures = [s.picture if s.picture is not None else load_rgb(s.path) for s in config.samples]
-            images = np.stack([to_array(p) for p in pictures])
+            arch = model.architecture
+            parameters = sum(int(np.prod(array.shape)) for entry in model.params.values() for array in entry.values())
+            pictures = [s.picture if s.picture is not None else load_rgb(s.path) for s in config.samples]  # 64x64
+            height, width, channels = arch.input_shape
+            inputs = pictures if (height, width) == (64, 64) else [load_rgb(s.path, (width, height))
+                                                                   for s in config.samples]
+            images = np.stack([network_input(p, channels) for p in inputs])
             conditions = frozenset({
                 "default-model" if is_default_model(options.weights) else "other-model",
                 "our-pictures" if are_bundled_pictures(s.path for s in config.samples) else "own-pictures"})
@@ -161,7 +186,8 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
                 words = config.translations.get(lang, {})
                 shown[lang] = tuple(words.get(name, name) for name in model.class_names)
                 facts = about.facts(history, shown[lang], config.strings[lang]) if history else None
-                articles[lang] = render_article(source, facts, about.page_words(shown[lang]), conditions)
+                articles[lang] = render_article(source, facts, about.page_words(shown[lang]), conditions,
+                                                network_facts(arch, lang, parameters))
 
         def about_charts() -> dict[str, dict]:
             """Language -> the "About the model" charts (Altair -> Vega takes ~0.2 s a chart: cached)."""
@@ -181,18 +207,20 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
 
         def model_stages() -> tuple[int, dict[str, dict[str, Any]], bytes]:
             with _stage(f"forward pass ({counted(len(images), 'image')} on {device_description()})", report):
+                forward = compiled_forward(arch)
                 outputs = {name: np.asarray(value) for name, value in forward(model.params, images).items()}
             with _stage("precompute", report):
-                samples = precompute_samples(ids, titles, images, outputs)
-                network = precompute_network(model.params, model.class_names)
+                samples = precompute_samples(ids, titles, images, outputs, arch)
+                network = precompute_network(model.params, model.class_names, arch)
             with _stage("encode", report):
                 data_files = {"network": encode_network(network), "hyperparams": explorer_data()}
                 data_files.update({f"samples/{s.id}": encode_sample(s) for s in samples})
+                check_first_view(options.weights, data_files[f"samples/{config.default_sample}"])
                 thumbnails = thumbnail_strip(pictures)
             return len(samples), data_files, thumbnails
 
         (sample_count, data_files, thumbnails), reused = cache.get(
-            "model", digest(model.params, model.class_names, images, ids, titles), model_stages)
+            "model", digest(model.params, model.class_names, images, ids, titles, arch), model_stages)
         if reused:
             report("forward..encode reused (inputs unchanged)", 0.0)
 
@@ -209,7 +237,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             samples=tuple({"id": s.id, "title": s.title} for s in config.samples),
             default_sample=config.default_sample, class_names=model.class_names,
             data_files=data_files, thumbnails=thumbnails, charts=specs, palettes=colour_tables,
-            vega_runtime=vega, article_charts=article_charts,
+            vega_runtime=vega, article_charts=article_charts, architecture=arch,
         ))
         files = add_static_files(files, static, options.content)
         write_atomically(files, options.out)

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .precompute import MAP_LAYERS, NetworkData, SampleData
+from .network.description import Conv2D, Pool, explicit_padding, output_shapes
+from .precompute import NetworkData, SampleData
 
 SCHEMA_VERSION = 1
 NETWORK_SCHEMA = "cnn-explainer/network"
@@ -90,7 +91,7 @@ def decode_array(entry: dict[str, Any]) -> np.ndarray:
 
 def encode_sample(sample: SampleData) -> dict[str, Any]:
     maps = {"input": encode_input(sample.input)}
-    maps.update({layer.name: encode_maps(sample.maps[layer.name]) for layer in MAP_LAYERS})
+    maps.update({name: encode_maps(values) for name, values in sample.maps.items()})  # in layer order
     return {
         "schema": SAMPLE_SCHEMA, "version": SCHEMA_VERSION,
         "id": sample.id, "title": sample.title, "top1": sample.top1,
@@ -101,12 +102,38 @@ def encode_sample(sample: SampleData) -> dict[str, Any]:
     }
 
 
+def _hyperparameters(network: NetworkData) -> list[dict[str, Any]]:
+    """Per layer what the page's forward pass and detail views need beyond its kind and shape; padding is
+    written out as [[top, bottom], [left, right]] for the layer's actual input, so the page never resolves "same"."""
+    arch = network.architecture
+    shapes = [arch.input_shape, *output_shapes(arch)]
+    extra: list[dict[str, Any]] = []
+    for layer, before in zip(arch.layers, shapes):
+        if isinstance(layer, Conv2D):
+            window = tuple((k - 1) * d + 1 for k, d in zip(layer.kernel_size, layer.dilation))
+            pad = explicit_padding(layer.padding, before[:2], window, layer.strides)
+            extra.append({"kernel": list(layer.kernel_size), "strides": list(layer.strides),
+                          "padding": [list(p) for p in pad], "dilation": list(layer.dilation)})
+        elif isinstance(layer, Pool):
+            pad = explicit_padding(layer.padding, before[:2], layer.pool_size, layer.strides)
+            extra.append({"op": layer.op, "window": list(layer.pool_size), "strides": list(layer.strides),
+                          "padding": [list(p) for p in pad], "countPad": layer.count_include_pad})
+        else:
+            extra.append({})
+    return extra
+
+
 def encode_network(network: NetworkData) -> dict[str, Any]:
+    arch = network.architecture
     return {
         "schema": NETWORK_SCHEMA, "version": SCHEMA_VERSION,
         "classes": list(network.class_names),
-        "layers": [{"name": layer.name, "kind": layer.kind, "shape": list(layer.output_shape)}
-                   for layer in network.layers],
+        "input": {"shape": list(arch.input_shape),
+                  "scale": None if arch.input_scale is None else f32_list(np.asarray(arch.input_scale)),
+                  "offset": None if arch.input_offset is None else f32_list(np.asarray(arch.input_offset))},
+        "flattenOrder": arch.flatten_order,
+        "layers": [{"name": layer.name, "kind": layer.kind, "shape": list(layer.output_shape), **extra}
+                   for layer, extra in zip(network.layers, _hyperparameters(network))],
         "weights": {name: {"kernel": encode_float32(entry["kernel"]), "bias": f32_list(entry["bias"])}
                     for name, entry in network.weights.items()},
     }

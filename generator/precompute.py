@@ -18,7 +18,10 @@ Colour ranges, one symmetric R per layer and scale mode (colours span -R/2 .. R/
   "module" is the largest R in the layer's block (the layers up to and including a pool),
   "global" the largest over every map layer.
 
-The input's range is 1 in every mode. templates/static/tinyvgg.js (colourRanges) computes the
+A hidden Dense layer (and a ReLU after one) starts a range as a conv layer does; its units are maps of
+one pixel, (units, 1, 1), so every mode, legend and painter treats them as it treats any map.
+
+The input's range is 1 in every mode. templates/static/network.js (colourRanges) computes the
 same numbers for an image the reader adds in the page.
 """
 
@@ -29,13 +32,23 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from .model import INPUT_SHAPE, LAYERS, Layer
+from .model import LAYERS, Layer, layer_table
+from .network.description import TINYVGG, Architecture
 
 SCALE_MODES = ("layer", "unit", "module", "global")  # the first is the page's default
 ROBUST_PERCENT = 98  # "layer" mode: the share of a layer's values drawn below full colour
 MIN_HALF_RANGE = 0.001  # keeps R positive and exact in the data files' six decimals
-MAP_LAYERS: tuple[Layer, ...] = tuple(layer for layer in LAYERS if len(layer.output_shape) == 3)
-OUTPUT_LAYER = LAYERS[-1].name
+OUTPUT_LAYER = "output"  # weights.site_names calls the last Dense layer this in every network
+
+
+def map_layers(arch: Architecture) -> tuple[Layer, ...]:
+    """The layers the overview draws as columns of maps: every image-shaped layer, then the hidden Dense layers
+    and their ReLUs (1-D, drawn as one-pixel maps); not Flatten (a reshape) nor the output (the class column)."""
+    table = layer_table(arch)
+    return tuple(layer for layer in table[:-1] if layer.kind != "flatten")
+
+
+MAP_LAYERS: tuple[Layer, ...] = map_layers(TINYVGG)
 
 
 @dataclass(frozen=True)
@@ -44,10 +57,10 @@ class SampleData:
 
     id: str
     title: str
-    input: np.ndarray  # (3, 64, 64) uint8, the exact network input times 255
-    maps: dict[str, np.ndarray]  # layer -> (C, H, W), one (H, W) map per neuron
-    logits: np.ndarray  # (10,)
-    probabilities: np.ndarray  # (10,)
+    input: np.ndarray  # (C, H, W) uint8, the exact network input times 255 (TinyVGG: (3, 64, 64))
+    maps: dict[str, np.ndarray]  # layer -> (C, H, W), one (H, W) map per neuron; a 1-D layer (units, 1, 1)
+    logits: np.ndarray  # (classes,)
+    probabilities: np.ndarray  # (classes,)
     ranges: dict[str, dict[str, float]]  # scale mode -> layer -> symmetric range R (colours span ±R/2)
 
     @property
@@ -61,7 +74,8 @@ class NetworkData:
 
     class_names: tuple[str, ...]
     layers: tuple[Layer, ...]
-    weights: dict[str, dict[str, np.ndarray]]  # layer -> "kernel" (HWIO or (1690, 10)) / "bias"
+    weights: dict[str, dict[str, np.ndarray]]  # layer -> "kernel" (HWIO or (in, out)) / "bias"
+    architecture: Architecture = TINYVGG  # the hyperparameters the page's forward pass and detail views need
 
 
 def blocks(layers: tuple[Layer, ...] = MAP_LAYERS) -> list[list[str]]:
@@ -104,7 +118,7 @@ def color_ranges(maps: dict[str, np.ndarray], layers: tuple[Layer, ...] = MAP_LA
     unit: dict[str, float] = {}
     current = 1.0
     for layer in layers:
-        if layer.kind == "conv":
+        if layer.kind in ("conv", "dense"):
             current = 2.0 * (0.1 + round3(float(np.max(np.abs(maps[layer.name])))))
         unit[layer.name] = current
     module = {name: max(unit[n] for n in block) for block in blocks(layers) for name in block}
@@ -114,27 +128,36 @@ def color_ranges(maps: dict[str, np.ndarray], layers: tuple[Layer, ...] = MAP_LA
     return {mode: {"input": 1.0, **ranges[mode]} for mode in SCALE_MODES}
 
 
+def _as_maps(values: np.ndarray) -> np.ndarray:
+    """One image's layer output as (C, H, W) maps: (H, W, C) transposed, (units,) as (units, 1, 1)."""
+    values = np.asarray(values, np.float32)
+    if values.ndim == 1:
+        return np.ascontiguousarray(values.reshape(-1, 1, 1))
+    return np.ascontiguousarray(np.transpose(values, (2, 0, 1)))
+
+
 def precompute_samples(ids: list[str], titles: list[str], images: np.ndarray,
-                       outputs: dict[str, np.ndarray]) -> list[SampleData]:
+                       outputs: dict[str, np.ndarray], arch: Architecture = TINYVGG) -> list[SampleData]:
     """Turn the batched forward pass (NHWC, batch first) into one SampleData per image."""
-    if images.shape[1:] != INPUT_SHAPE:
-        raise ValueError(f"images must have shape (B, {', '.join(map(str, INPUT_SHAPE))}), got {images.shape}")
+    if images.shape[1:] != arch.input_shape:
+        raise ValueError(f"images must have shape (B, {', '.join(map(str, arch.input_shape))}), got {images.shape}")
+    layers = map_layers(arch)
     samples = []
     for b, (sample_id, title) in enumerate(zip(ids, titles, strict=True)):
-        maps = {layer.name: np.ascontiguousarray(np.transpose(np.asarray(outputs[layer.name][b], np.float32),
-                                                              (2, 0, 1)))
-                for layer in MAP_LAYERS}  # (H, W, C) -> (C, H, W)
+        maps = {layer.name: _as_maps(outputs[layer.name][b]) for layer in layers}
         pixels = np.rint(np.transpose(images[b], (2, 0, 1)) * 255.0).astype(np.uint8)
         samples.append(SampleData(
             id=sample_id, title=title, input=pixels, maps=maps,
             logits=np.asarray(outputs["logits"][b], np.float32),
             probabilities=np.asarray(outputs[OUTPUT_LAYER][b], np.float32),
-            ranges=color_ranges(maps),
+            ranges=color_ranges(maps, layers),
         ))
     return samples
 
 
-def precompute_network(params: dict[str, dict[str, np.ndarray]], class_names: tuple[str, ...]) -> NetworkData:
+def precompute_network(params: dict[str, dict[str, np.ndarray]], class_names: tuple[str, ...],
+                       arch: Architecture = TINYVGG) -> NetworkData:
     weights = {name: {key: np.asarray(value, np.float32) for key, value in entry.items()}
                for name, entry in params.items()}
-    return NetworkData(class_names=tuple(class_names), layers=LAYERS, weights=weights)
+    layers = LAYERS if arch == TINYVGG else layer_table(arch)
+    return NetworkData(class_names=tuple(class_names), layers=layers, weights=weights, architecture=arch)

@@ -19,10 +19,11 @@ from markupsafe import Markup
 
 from .article import Article
 from .encode import to_json, to_script
+from .network.description import TINYVGG, Architecture
 from .output import MARKER
 from .output import check_target as check_target  # re-exported: the write stage's API
 from .output import write_atomically as write_atomically
-from .precompute import MAP_LAYERS, SCALE_MODES, blocks
+from .precompute import SCALE_MODES, blocks, map_layers
 from .resources import TEMPLATES
 
 STATIC = TEMPLATES / "static"
@@ -33,10 +34,11 @@ SCRIPTS = (
     "vega.js", "palette.js", "layout.js", "charts.js", "overview.js",
     "detail-math.js", "detail.js", "detail-conv.js", "detail-activation.js", "detail-dense.js",
     "app.js", "keyboard.js", "explorer.js", "article.js",
-    "preprocess.js", "tinyvgg.js", "upload.js",  # the reader's own image
+    "preprocess.js", "network.js", "upload.js",  # the reader's own image
 )
 INLINED = ("data.js",)  # included in the page itself by the template, not written to assets/
-SHORT_NAMES = {"input": "input", "conv": "conv", "relu": "relu", "pool": "max_pool", "dense": "output"}
+SHORT_NAMES = {"input": "input", "conv": "conv", "relu": "relu", "pool": "max_pool", "dense": "output",
+               "hidden": "dense"}
 
 # Content-Security-Policy, as a <meta> tag so it holds on any static host and from file://. Everything
 # comes from the site itself ('self'); inline <script> and <style> blocks apply only if their hash is
@@ -72,28 +74,33 @@ class SiteInputs:
     # language -> {name: Vega spec}: the article's charts that differ per language ("About the model")
     article_charts: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     repository: str = ""  # the project's source repository, linked from the header ("": no link)
+    architecture: Architecture = TINYVGG  # the network drawn: its columns and legend groups
 
 
-def columns(class_count: int) -> list[dict[str, Any]]:
-    """The overview's twelve columns: the input channels, the ten map layers, the output classes."""
-    cols = [{"name": "input", "kind": "input", "shape": [64, 64, 3], "count": 3}]
-    cols += [{"name": layer.name, "kind": layer.kind, "shape": list(layer.output_shape),
-              "count": layer.output_shape[-1]} for layer in MAP_LAYERS]
+def columns(class_count: int, arch: Architecture = TINYVGG) -> list[dict[str, Any]]:
+    """The overview's columns: the input channels, every map layer (map_layers), the output classes.
+
+    A hidden Dense layer's column has kind "hidden" ("dense" is the output's), so the page tells them apart.
+    """
+    cols = [{"name": "input", "kind": "input", "shape": list(arch.input_shape), "count": arch.input_shape[-1]}]
+    cols += [{"name": layer.name, "kind": "hidden" if layer.kind == "dense" else layer.kind,
+              "shape": list(layer.output_shape), "count": layer.output_shape[-1]} for layer in map_layers(arch)]
     cols.append({"name": "output", "kind": "dense", "shape": [class_count], "count": class_count})
     for col in cols:
-        col["short"] = SHORT_NAMES[col["kind"]]
+        col["short"] = "avg_pool" if col["name"].startswith("avg_pool") else SHORT_NAMES[col["kind"]]
     return cols
 
 
-def legend_groups() -> dict[str, list[list[str]]]:
-    """Which layers share one colour range (and so one legend) in each scale mode."""
+def legend_groups(arch: Architecture = TINYVGG) -> dict[str, list[list[str]]]:
+    """Which layers share one colour range (and so one legend) in each scale mode (precompute.color_ranges)."""
+    layers = map_layers(arch)
     unit: list[list[str]] = []
-    for layer in MAP_LAYERS:
-        if layer.kind == "conv" or not unit:
+    for layer in layers:
+        if layer.kind in ("conv", "dense") or not unit:
             unit.append([])
         unit[-1].append(layer.name)
-    return {"layer": [[layer.name] for layer in MAP_LAYERS], "unit": unit, "module": blocks(),
-            "global": [[layer.name for layer in MAP_LAYERS]]}
+    return {"layer": [[layer.name] for layer in layers], "unit": unit, "module": blocks(layers),
+            "global": [[layer.name for layer in layers]]}
 
 
 def _environment() -> Environment:
@@ -109,8 +116,8 @@ def render_page(env: Environment, inputs: SiteInputs, lang: str, root: str, pref
     words = inputs.translations.get(lang, {})
     classes = [words.get(name, name) for name in inputs.class_names]
     samples = [{**sample, "title": words.get(sample["title"], sample["title"])} for sample in inputs.samples]
-    cols = columns(len(inputs.class_names))
-    groups = legend_groups()
+    cols = columns(len(inputs.class_names), inputs.architecture)
+    groups = legend_groups(inputs.architecture)
     page = {
         "root": root, "lang": lang, "defaultSample": inputs.default_sample,
         "samples": samples, "classes": classes,
@@ -124,7 +131,8 @@ def render_page(env: Environment, inputs: SiteInputs, lang: str, root: str, pref
         title=inputs.title, strings=strings, languages=_language_links(inputs, lang, root),
         repository=inputs.repository,
         page=page, scripts=SCRIPTS, samples=samples, columns=cols, classes=classes,
-        channels=[f"{strings['red']} {strings['channel']}", strings["green"], strings["blue"]],
+        channels=([f"{strings['grey']} {strings['channel']}"] if inputs.architecture.input_shape[-1] == 1
+                  else [f"{strings['red']} {strings['channel']}", strings["green"], strings["blue"]]),
         legends=legends, scale_modes=SCALE_MODES,
         article=Markup(inputs.articles[lang].html),  # rendered with raw HTML off: see article.py
     )

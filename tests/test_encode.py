@@ -179,3 +179,24 @@ def test_any_text_round_trips_through_the_json_and_its_script_twin(text):
     assert to_json(doc).isascii() and script.isascii()
     assert json.loads(to_json(doc)) == doc
     assert json.loads(script[script.index("] = ") + 4:-2]) == doc
+
+
+def test_network_file_carries_each_layers_hyperparameters_with_padding_in_pixels():
+    """"same" resolved by TensorFlow's rule (output ceil(n / stride), the odd pixel after), worked out by hand."""
+    import jax
+    from cnn_explainer.model import init_params
+    from test_network import THREE_BLOCKS
+
+    params = {k: {n: np.asarray(v) for n, v in d.items()}
+              for k, d in init_params(jax.random.PRNGKey(0), THREE_BLOCKS).items()}
+    doc = encode_network(precompute_network(params, tuple("abcdefg"), THREE_BLOCKS))
+    assert doc["input"] == {"shape": [36, 36, 1], "scale": None, "offset": None} and doc["flattenOrder"] == "hwc"
+    layers = {layer["name"]: layer for layer in doc["layers"]}
+    assert layers["c1"] == {"name": "c1", "kind": "conv", "shape": [36, 36, 8], "kernel": [5, 5], "strides": [1, 1],
+                            "padding": [[2, 2], [2, 2]], "dilation": [1, 1]}
+    assert layers["c2"]["padding"] == [[0, 0], [0, 0]] and layers["c2"]["strides"] == [2, 2]
+    assert layers["c3"]["padding"] == [[2, 2], [2, 2]] and layers["c3"]["dilation"] == [2, 2]  # a 5-pixel reach on 7
+    assert layers["p2"] == {"name": "p2", "kind": "pool", "shape": [7, 7, 12], "op": "avg", "window": [2, 2],
+                            "strides": [1, 1], "padding": [[0, 0], [0, 0]], "countPad": False}
+    assert layers["p3"]["padding"] == [[1, 1], [1, 1]] and layers["p3"]["shape"] == [4, 4, 6]  # 3x3 stride 2 on 7
+    assert layers["flatten"] == {"name": "flatten", "kind": "flatten", "shape": [96]}

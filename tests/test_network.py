@@ -229,14 +229,35 @@ def test_predict_runs_an_onnx_model_on_greyscale_28x28(fixture: str, picture: Pa
     assert abs(sum(records[0]["probabilities"].values()) - 1) < 1e-5
 
 
-def test_build_refuses_a_network_the_site_cannot_draw(tmp_path: Path):
+def test_build_draws_a_network_that_is_not_tinyvgg(tmp_path: Path):
     out = tmp_path / "site"
     result = CliRunner().invoke(main, ["build", "--content", str(REPO / "content"), "--weights",
                                        str(FIXTURES / ONNX_FIXTURES[0]), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "data" / "network.json").read_text())
+    assert doc["input"]["shape"] == [28, 28, 1] and doc["flattenOrder"] == "chw"
+
+
+# 128x128 RGB through eight 'same' convolutions of 32 filters: 16 maps of 524,288 values each.
+HUGE = Architecture(
+    input_shape=(128, 128, 3),
+    layers=(*(layer for i in range(8) for layer in (Conv2D(f"c{i}", 32, (3, 3), padding="same"), ReLU(f"r{i}"))),
+            Pool("p", "max", (4, 4), (4, 4)), Flatten("f"), Dense("d", 2)),
+)
+
+
+def test_build_refuses_a_network_whose_first_view_is_too_big(tmp_path: Path):
+    params = {k: {n: np.asarray(v) for n, v in d.items()}
+              for k, d in init_params(jax.random.PRNGKey(2), HUGE).items()}
+    save_tfjs(Network(params, ("a", "b"), architecture=HUGE), tmp_path / "huge")
+    out = tmp_path / "site"
+    result = CliRunner().invoke(main, ["build", "--content", str(REPO / "content"), "--weights",
+                                       str(tmp_path / "huge"), "--out", str(out)])
     assert result.exit_code == 2, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "TinyVGG-shaped" in lines[0]
-    assert "predict" in lines[0] and not out.exists()
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and errors[0] == result.output.strip().splitlines()[-1], result.output
+    assert "more than the limit of 5 MB" in errors[0] and "the biggest layer is conv_" in errors[0], errors[0]
+    assert not out.exists()
 
 
 # --- (e) refusals: one line, exit status 2 -------------------------------------------------------------------

@@ -157,3 +157,57 @@ def test_network_keeps_every_weight_as_float32(reference_model):
     for name, entry in network.weights.items():
         assert entry["kernel"].dtype == np.float32
         np.testing.assert_array_equal(entry["kernel"], reference_model.params[name]["kernel"])
+
+
+# --- any network the readers accept ----------------------------------------------------------------------------
+
+def _three_blocks_model():
+    import jax
+    from cnn_explainer.model import init_params
+    from cnn_explainer.network.description import Network
+    from test_network import THREE_BLOCKS
+
+    params = {k: {n: np.asarray(v) for n, v in d.items()}
+              for k, d in init_params(jax.random.PRNGKey(5), THREE_BLOCKS).items()}
+    from cnn_explainer.weights import with_site_names
+
+    return with_site_names(Network(params, tuple(f"d{i}" for i in range(7)), architecture=THREE_BLOCKS))
+
+
+def test_another_networks_maps_are_its_layers_channel_first():
+    """Three greyscale blocks (dilation, stride 2, overlapping average pooling): every map vs numpy_network."""
+    from cnn_explainer.model import compiled_forward
+    from numpy_network import forward as numpy_forward
+
+    network = _three_blocks_model()
+    arch = network.architecture
+    images = np.random.default_rng(1).random((2, 36, 36, 1)).astype(np.float32)
+    outputs = {k: np.asarray(v) for k, v in compiled_forward(arch)(network.params, images).items()}
+    samples = precompute_samples(["a", "b"], ["a", "b"], images, outputs, arch)
+    for b, sample in enumerate(samples):
+        expected = numpy_forward(arch, network.params, images[b])
+        assert list(sample.maps) == ["conv_1_1", "relu_1_1", "max_pool_1", "conv_2_1", "relu_2_1", "avg_pool_2",
+                                     "conv_3_1", "relu_3_1", "max_pool_3"]
+        assert sample.input.shape == (1, 36, 36)
+        for name, maps in sample.maps.items():
+            np.testing.assert_allclose(maps, np.transpose(expected[name], (2, 0, 1)), atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(sample.probabilities, expected["output"], atol=1e-6)
+        assert set(sample.ranges["module"]) == {"input", *sample.maps}
+        block = ("conv_1_1", "relu_1_1", "max_pool_1")
+        assert sample.ranges["module"]["conv_1_1"] == max(sample.ranges["unit"][n] for n in block)
+
+
+def test_a_hidden_dense_layer_is_a_column_of_one_pixel_maps():
+    from cnn_explainer.network.description import Architecture, Conv2D, Dense, Flatten, ReLU
+
+    arch = Architecture((10, 10, 3), (Conv2D("c", 2, (3, 3)), ReLU("r"), Flatten("f"), Dense("h", 6), ReLU("hr"),
+                                      Dense("output", 3)))
+    rng = np.random.default_rng(0)
+    outputs = {"c": rng.normal(size=(1, 8, 8, 2)), "r": rng.random((1, 8, 8, 2)), "f": rng.random((1, 128)),
+               "h": np.array([[-3.0, -1, 0, 1, 2, 0.5]]), "hr": np.array([[0.0, 0, 0, 1, 2, 0.5]]),
+               "output": np.full((1, 3), 1 / 3), "logits": np.zeros((1, 3))}
+    (sample,) = precompute_samples(["x"], ["x"], np.zeros((1, 10, 10, 3), np.float32), outputs, arch)
+    assert list(sample.maps) == ["c", "r", "h", "hr"]
+    assert sample.maps["h"].shape == (6, 1, 1) and sample.maps["h"][:, 0, 0].tolist() == [-3, -1, 0, 1, 2, 0.5]
+    # A hidden Dense layer starts a range of its own in the original's modes, as a convolution does.
+    assert sample.ranges["unit"]["h"] == sample.ranges["unit"]["hr"] == 2 * (0.1 + 3.0)

@@ -94,9 +94,10 @@ BAD_MODELS = {
     "not-an-object": (_write("model.json", "[1, 2]"), "JSON object"),
     "graph-model": (_edit_json(lambda d: d.__setitem__("format", "graph-model")), "layers-model"),
     "no-topology": (_edit_json(lambda d: d.pop("modelTopology")), "modelTopology"),
-    "missing-layer": (_edit_json(lambda d: _layers(d).pop(2)), "expected TinyVGG"),
-    "wrong-filters": (_edit_json(lambda d: _layers(d)[2]["config"].__setitem__("filters", 16)), "filters"),
-    "same-padding": (_edit_json(lambda d: _layers(d)[0]["config"].__setitem__("padding", "same")), "padding"),
+    "missing-layer": (_edit_json(lambda d: _layers(d).pop(2)), "belongs to no layer"),
+    "wrong-filters": (_edit_json(lambda d: _layers(d)[2]["config"].__setitem__("filters", 16)),
+                      "kernel has shape (3, 3, 10, 10), expected (3, 3, 10, 16)"),
+    "too-many-filters": (_edit_json(lambda d: _layers(d)[2]["config"].__setitem__("filters", 33)), "filters"),
     "wrong-shape": (_edit_json(lambda d: _weights(d)[2].__setitem__("shape", [3, 3, 3, 10])),
                     "conv_1_2 kernel has shape (3, 3, 3, 10), expected (3, 3, 10, 10)"),
     "wrong-dtype": (_edit_json(lambda d: _weights(d)[0].__setitem__("dtype", "int32")), "dtype"),
@@ -238,3 +239,15 @@ def test_cli_build_with_a_bad_model_is_one_line_and_status_2(model_copy: Path, t
     assert output.count("\n") == 1 and output.startswith(f"error: {model_copy / 'model.json'}: ")
     assert message in result.output and "Traceback" not in result.output
     assert not (tmp_path / "site").exists()
+
+
+def test_the_site_names_any_network_by_tinyvggs_scheme():
+    from cnn_explainer.network.description import TINYVGG, Architecture, Conv2D, Dense, Flatten, Pool, ReLU
+    from cnn_explainer.weights import site_names
+
+    assert site_names(TINYVGG) == tuple(layer.name for layer in TINYVGG.layers)
+    arch = Architecture((40, 48, 3), (Conv2D("/a/Conv", 4, (3, 3)), ReLU("x"), Pool("p", "avg"), Conv2D("c", 4, (3, 3)),
+                                      Conv2D("d", 4, (3, 3)), ReLU("y"), Flatten("f"), Dense("h", 8), ReLU("z"),
+                                      Dense("logits", 5)))
+    assert site_names(arch) == ("conv_1_1", "relu_1_1", "avg_pool_1", "conv_2_1", "conv_2_2", "relu_2_1", "flatten",
+                                "dense_1", "dense_relu_1", "output")

@@ -8,7 +8,7 @@
   const CNNX = window.CNNX;
   const page = CNNX.page;
   const SECTION_OF = { input: "article-input", conv: "article-convolution", relu: "article-relu",
-                       pool: "article-pooling", dense: "article-softmax" };
+                       pool: "article-pooling", dense: "article-softmax", hidden: "article-flatten" };
 
   function scrollToId(id) {
     const target = document.getElementById(id);

@@ -71,7 +71,7 @@
   const ownKey = "cnnx-own-image " + new URL(page.root || "./", location.href).href;
   const scriptsRan = new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
   CNNX.ownImage = {
-    saved: null, // {id, title, rgb: Uint8Array of 64 x 64 x 3 bytes} found at load
+    saved: null, // {id, title, rgb: Uint8Array of H x W x 3 bytes, the network's input size} found at load
     compute: null, // (saved) => Promise<sample>, from upload.js
     save(record) {
       try {
@@ -84,7 +84,7 @@
   try {
     const record = JSON.parse(sessionStorage.getItem(ownKey));
     const rgb = record && typeof record.rgb === "string" ? bytes(record.rgb) : null;
-    const inputSize = page.columns[0].shape.reduce((a, b) => a * b, 1); // 64 x 64 x 3
+    const inputSize = page.columns[0].shape[0] * page.columns[0].shape[1] * 3; // RGB at the network's size
     if (rgb && rgb.length === inputSize && typeof record.title === "string" &&
         /^own-\d+$/.test(record.id) && !page.samples.some((s) => s.id === record.id)) {
       CNNX.ownImage.saved = { id: record.id, title: record.title, rgb };
@@ -129,7 +129,7 @@
       for (const name of Object.keys(doc.weights)) {
         weights[name] = { kernel: floats(doc.weights[name].kernel.data), bias: doc.weights[name].bias };
       }
-      return { classes: doc.classes, layers: doc.layers, weights };
+      return { classes: doc.classes, input: doc.input, flattenOrder: doc.flattenOrder, layers: doc.layers, weights };
     });
     return network;
   };

@@ -1,7 +1,8 @@
 /* The convolution view: how one conv neuron's map is made from the previous layer.
  *
- * One card per input channel: its map, the 3x3 kernel that neuron applies to it, and the
- * intermediate result (the channel's map correlated with the kernel). The intermediates summed
+ * One card per input channel: its map (with the layer's zero border, when it pads), the kernel that
+ * neuron applies to it, and the intermediate result (the channel's map correlated with the kernel at the
+ * layer's stride and dilation; network.json gives them). The intermediates summed
  * plus the bias give the neuron's map. The formula shows, for the window's position, one
  * channel's patch x kernel = products (their sum is that channel's intermediate value), then
  * every channel's value + bias = the result. Everything is computed here from the stored maps
@@ -24,12 +25,22 @@
     const outputs = weights.bias.length;
     const bias = weights.bias[neuron];
     const isImage = previous.kind === "input";
+    const desc = network.layers.find((l) => l.name === layer);
+    const g = math.convGeometry(desc);
+    const [outHeight, outWidth] = desc.shape;
+    // The first layer sees the pixels after the network's own normalisation, if it has one.
+    const { scale: inScale, offset: inOffset } = network.input;
+    const normalised = isImage && Boolean(inScale || inOffset);
 
     const channels = [];
     for (let c = 0; c < inputs; c++) {
       const map = math.channel(stored, c);
-      const k = math.kernel(weights, c, neuron, inputs, outputs);
-      channels.push({ map, kernel: k, intermediate: math.correlate(map, k) });
+      if (normalised) {
+        map.values = map.values.map((v) => Math.fround((inScale ? Math.fround(v * inScale[c]) : v) + (inOffset ? inOffset[c] : 0)));
+      }
+      const padded = math.pad(map, desc.padding);
+      const k = math.kernel(weights, c, neuron, inputs, outputs, g.kh, g.kw);
+      channels.push({ map: padded, kernel: k, intermediate: math.correlate(padded, k, desc, outHeight, outWidth) });
     }
     const output = math.sum(channels.map((ch) => ch.intermediate), bias);
     const range = sharedRange(sample, mode, [previous.name, layer],
@@ -39,21 +50,22 @@
     // layer's values are a fraction of the convolution's, and would be near white in its range.
     const ownInputRange = !isImage && mode === "layer";
     let inputColours = colours;
-    if (isImage) inputColours = scale("Greys", 1);
+    if (isImage && !normalised) inputColours = scale("Greys", 1);
     else if (ownInputRange) inputColours = scale("RdBu", sample.ranges[mode][previous.name]);
     const kernelRange = 2 * math.maxAbs(...channels.map((ch) => ch.kernel)) || 1;
     const kernelColours = scale("BrBG", kernelRange);
     let selected = Math.min(inputs - 1, Math.max(0, Number.parseInt(ctx.extras.channel, 10) || 0));
     let at = { row: 0, col: 0 };
 
-    const channelName = (c) => (isImage ? [strings.red, strings.green, strings.blue][c] : `${strings.channel} ${c}`);
+    const imageNames = inputs === 1 ? [strings.grey] : [strings.red, strings.green, strings.blue];
+    const channelName = (c) => (isImage ? imageNames[c] : `${strings.channel} ${c}`);
     const size = inputs > 3 ? "s" : "m";
 
     /* The channel cards. */
     const cards = channels.map((ch, c) => {
       const input = heatmap(ch.map, inputColours, { size, role: "input" });
       const intermediate = heatmap(ch.intermediate, colours, { size, role: "intermediate" });
-      const glyph = el("span", { class: "kernel-glyph", "data-map": "kernel-glyph",
+      const glyph = el("span", { class: "kernel-glyph", "data-map": "kernel-glyph", style: g.kw === 3 ? null : `--k: ${g.kw}`,
                                  title: `${strings.detail_kernel}: ${[...ch.kernel].map((w) => fmt(w)).join(", ")}` },
         ...[...ch.kernel].map((w) => el("span", { style: `background: ${kernelColours.colour(w)}` })));
       const card = el("div", { class: "channel-card", role: "button", tabindex: "0", "data-channel": String(c),
@@ -63,7 +75,7 @@
         intermediate.element);
       input.onCell((r, col) => {
         choose(c);
-        ctx.moveTo(Math.min(r, output.height - 1), Math.min(col, output.width - 1));
+        ctx.moveTo(Math.min(Math.floor(r / g.sh), output.height - 1), Math.min(Math.floor(col / g.sw), output.width - 1));
       });
       intermediate.onCell((r, col) => {
         choose(c);
@@ -86,9 +98,15 @@
     result.onCell((r, col) => ctx.moveTo(r, col));
 
     const caption = el("p", { class: "formula-caption" });
-    const patch = matrix(new Array(9).fill(0), 3, inputColours, "patch");
-    const kernel = matrix([...channels[0].kernel], 3, kernelColours, "kernel");
-    const products = matrix(new Array(9).fill(0), 3, null, "product");
+    const patch = matrix(new Array(g.kh * g.kw).fill(0), g.kw, inputColours, "patch");
+    const kernel = matrix([...channels[0].kernel], g.kw, kernelColours, "kernel");
+    const products = matrix(new Array(g.kh * g.kw).fill(0), g.kw, null, "product");
+    // A layer that is not TinyVGG's 3x3, stride 1, unpadded, undilated says how it slides.
+    const plain = g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 &&
+      desc.padding.flat().every((p) => p === 0);
+    const hyper = plain ? null : el("p", { class: "formula-caption", "data-role": "hyperparameters",
+      text: `${strings.kernel_size} ${g.kh} × ${g.kw} · ${strings.stride} ${g.sh} × ${g.sw} · ` +
+        `${strings.padding} ${desc.padding.map((p) => p.join("/")).join(" × ")} · ${strings.dilation} ${g.dh} × ${g.dw}` });
     const channelSum = number(0, colours, "channel-value");
     const step1 = el("div", { class: "formula-row" },
       el("figure", {}, el("figcaption", { text: strings.detail_patch }), patch),
@@ -125,7 +143,7 @@
         ...cards.map((c) => c.card)),
       el("div", { class: "conv-sum" },
         el("div", { class: "conv-output" }, result.element, legends),
-        el("div", { class: "formula", "aria-live": "polite" }, caption, step1, step2))));
+        el("div", { class: "formula", "aria-live": "polite" }, hyper, caption, step1, step2))));
 
     function choose(c) {
       if (c === selected) return;
@@ -137,13 +155,13 @@
     function show(row, col) {
       at = { row, col };
       cards.forEach(({ card, input, intermediate }, c) => {
-        input.window(row, col, 3, 3);
+        input.window(row * g.sh, col * g.sw, g.eh, g.ew);
         intermediate.window(row, col);
         card.setAttribute("aria-pressed", String(c === selected));
       });
       result.window(row, col);
       const ch = channels[selected];
-      const x = math.patch(ch.map, row, col, 3, 3);
+      const x = math.taps(ch.map, row, col, g);
       patch.update(x);
       kernel.update([...ch.kernel]);
       products.update(x.map((v, i) => v * ch.kernel[i]), scale("RdBu", range));

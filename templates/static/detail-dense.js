@@ -1,47 +1,68 @@
-/* The flatten and softmax views, opened from an output class.
+/* The flatten and softmax views, opened from an output class (flatten also from a hidden Dense unit).
  *
- * Flatten: max_pool_2's ten 13x13 maps unrolled into the 1,690-vector, drawn as 13 lines of 130
- * (one line per map row: each pixel's 10 channels side by side, Keras' order), the dense weights
- * into the class in the same layout (brown negative, teal positive, darker = larger), and
- * Σ value x weight + bias = the class's logit, computed here from the stored maps.
- * Softmax: the model's ten logits, exp, their sum and the probabilities.
+ * Flatten: the last maps unrolled into the vector in the network's own order (network.json flattenOrder).
+ * Keras' (H, W, C) order is drawn one line per map row, each pixel's channels side by side (TinyVGG:
+ * max_pool_2's ten 13x13 maps as 13 lines of 130); PyTorch's (C, H, W) one line per map. The dense weights
+ * into the unit follow in the same layout (brown negative, teal positive, darker = larger), and
+ * Σ value x weight + bias = the unit's value (an output's logit), computed here from the stored maps.
+ * A Dense layer after a hidden one reads that layer's units as the vector, one line.
+ * Softmax: the model's logits, exp, their sum and the probabilities.
  */
 (function () {
   "use strict";
   const CNNX = window.CNNX;
   const math = CNNX.detailMath;
   const { el, fmt, scale, inkOn, heatmap, number, legend, mapLegend, sharedRange } = CNNX.detail;
-  const SOURCE = "max_pool_2";
-
   CNNX.detail.register("flatten", (ctx) => {
-    const { sample, network, mode, neuron, strings, classes } = ctx;
+    const { sample, network, mode, layer, neuron, strings, classes } = ctx;
+    const isOutput = layer === "output";
+    const at = network.layers.findIndex((l) => l.name === layer);
+    const fromFlatten = network.layers[at - 1].kind === "flatten";
+    const sourceAt = fromFlatten ? at - 2 : at - 1;
+    const SOURCE = sourceAt < 0 ? "input" : network.layers[sourceAt].name; // a network may flatten its input
     const stored = sample.maps[SOURCE];
     const maps = [];
     for (let c = 0; c < stored.count; c++) maps.push(math.channel(stored, c));
     const { height, width } = maps[0];
     const count = maps.length;
-    const values = math.flatten(maps);
-    const dense = network.weights.output;
+    const order = fromFlatten ? network.flattenOrder : "hwc"; // a hidden layer's units: (units, 1, 1), in order
+    const values = math.flatten(maps, order);
+    const dense = network.weights[layer];
     const classCount = dense.bias.length;
     const column = values.map((_, k) => dense.kernel[k * classCount + neuron]);
     const products = values.map((v, k) => v * column[k]);
     const total = products.reduce((a, b) => a + b, 0);
     const bias = dense.bias[neuron];
-    const lineWidth = width * count; // one line of the strip = one row of the maps
+    const chw = order === "chw";
+    const vector = height * width === 1; // nothing spatial to unroll: one line of units
+    const lineWidth = chw ? height * width : width * count; // a line of the strip: one map, or one row of the maps
+    const rows = values.length / lineWidth;
+    const where = (c, r, col) => {
+      const k = math.flatIndex(c, r, col, count, height, width, order);
+      return [Math.floor(k / lineWidth), k % lineWidth];
+    };
+    const unitName = isOutput ? classes[neuron] : `${layer} · ${strings.neuron} ${neuron}`;
     const range = sharedRange(sample, mode, [SOURCE], math.maxAbs(values));
     const colours = scale("RdBu", range);
     const weightRange = 2 * math.maxAbs(column) || 1;
     const weightColours = scale("BrBG", weightRange);
 
-    const sources = maps.map((map, c) => {
+    const sources = vector ? [] : maps.map((map, c) => {
       const view = heatmap(map, colours, { size: "xs", role: "source", label: `${c}` });
-      view.onCell((r, col) => ctx.moveTo(r, col * count + c));
+      view.onCell((r, col) => ctx.moveTo(...where(c, r, col)));
       return view;
     });
-    const strip = heatmap({ values, height, width: lineWidth }, colours, { size: "strip", role: "flattened",
-      label: strings.detail_flattened });
-    const weights = heatmap({ values: column, height, width: lineWidth }, weightColours, { size: "strip",
-      role: "weights", label: `${strings.detail_weights_into} ${classes[neuron]}` });
+    const flatLabel = (chw ? strings.detail_flattened_chw : strings.detail_flattened)
+      .replace("{n}", values.length.toLocaleString("en")).replace("{channels}", String(count));
+    const strip = heatmap({ values, height: rows, width: lineWidth }, colours, { size: "strip", role: "flattened",
+      label: vector ? `${SOURCE} (${values.length})` : flatLabel });
+    const weights = heatmap({ values: column, height: rows, width: lineWidth }, weightColours, { size: "strip",
+      role: "weights", label: `${strings.detail_weights_into} ${unitName}` });
+    if (lineWidth !== 130 || rows !== 13) {
+      // TinyVGG's strip is drawn at 130 / 20 (site.css): rows half again as tall as wide; others alike, within reason
+      const ratio = Math.min(40, Math.max(2, lineWidth / (rows * 1.5)));
+      for (const view of [strip, weights]) view.frame.querySelector("canvas").style.aspectRatio = String(ratio);
+    }
     strip.onCell((r, col) => ctx.moveTo(r, col));
     weights.onCell((r, col) => ctx.moveTo(r, col));
 
@@ -51,12 +72,12 @@
     const product = number(0, null, "product");
     const sum = number(total, null, "sum");
     const logit = number(total + bias, null, "result");
-    const switchButton = el("button", { type: "button", class: "switch", "data-role": "detail-switch",
+    const switchButton = !isOutput ? null : el("button", { type: "button", class: "switch", "data-role": "detail-switch",
                                         text: `${strings.detail_softmax} →` });
-    switchButton.addEventListener("click", () => ctx.switchTo("softmax"));
+    if (switchButton) switchButton.addEventListener("click", () => ctx.switchTo("softmax"));
 
     ctx.body.replaceChildren(el("div", { class: "flatten-view" },
-      el("div", { class: "flatten-sources", role: "group", "aria-label": SOURCE },
+      vector ? null : el("div", { class: "flatten-sources", role: "group", "aria-label": SOURCE },
         el("p", { class: "section-label", text: `${SOURCE} (${height} × ${width} × ${count})` }),
         el("div", { class: "source-grid" }, ...sources.map((s) => s.element))),
       el("div", { class: "flatten-strips" }, strip.element, weights.element,
@@ -70,13 +91,15 @@
         el("div", { class: "sum-lines" },
           el("p", {}, el("span", { text: strings.detail_sum_products.replace("{n}", values.length.toLocaleString("en")) }), sum),
           el("p", {}, el("span", { text: `+ ${strings.bias}` }), number(bias, null, "bias")),
-          el("p", { class: "result" }, el("span", { text: `= ${strings.logit} (${classes[neuron]})` }), logit)),
-        el("p", { class: "note", text: strings.detail_network_logit.replace("{value}", fmt(sample.logits[neuron])) }),
+          el("p", { class: "result" }, el("span", { text: isOutput ? `= ${strings.logit} (${classes[neuron]})`
+            : `= ${unitName}` }), logit)),
+        isOutput ? el("p", { class: "note", text: strings.detail_network_logit.replace("{value}", fmt(sample.logits[neuron])) })
+          : null,
         switchButton)));
 
     function show(row, col) {
       const k = row * lineWidth + col;
-      const source = math.unflatten(k, count, width);
+      const source = math.unflatten(k, count, height, width, order);
       sources.forEach((s, c) => s.window(c === source.channel ? source.row : null, source.col));
       strip.window(row, col);
       weights.window(row, col);
@@ -84,12 +107,12 @@
       weight.update(column[k]);
       product.update(products[k]);
       caption.textContent = strings.detail_flat_source.replace("{k}", String(k))
-        .replace("{channel}", String(source.channel)).replace("{row}", String(source.row))
+        .replace("{layer}", SOURCE).replace("{channel}", String(source.channel)).replace("{row}", String(source.row))
         .replace("{col}", String(source.col));
       ctx.setStatus(caption.textContent);
     }
 
-    return { rows: height, cols: lineWidth, animate: true, show };
+    return { rows, cols: lineWidth, animate: true, show };
   });
 
   /** Text for exp(logit): four significant digits, without exponent notation for the usual sizes. */

@@ -21,26 +21,51 @@
     return { values, height: maps.height, width: maps.width };
   }
 
-  /** The 3x3 kernel joining input channel c to output neuron o, row-major (Keras HWIO layout). */
-  function kernel(weights, c, o, inputs, outputs) {
-    const k = new Float64Array(9);
-    for (let i = 0; i < 9; i++) k[i] = weights.kernel[(i * inputs + c) * outputs + o];
+  /** The kh x kw kernel joining input channel c to output neuron o, row-major (Keras HWIO layout). */
+  function kernel(weights, c, o, inputs, outputs, kh = 3, kw = 3) {
+    const k = new Float64Array(kh * kw);
+    for (let i = 0; i < kh * kw; i++) k[i] = weights.kernel[(i * inputs + c) * outputs + o];
     return k;
   }
 
-  /** Valid 3x3 cross-correlation, stride 1, no bias: what one input channel contributes. */
-  function correlate(map, k) {
-    const height = map.height - 2;
-    const width = map.width - 2;
+  /** `map` with `layer`'s zero border around it (padding [[top, bottom], [left, right]]): what the kernel slides over. */
+  function pad(map, padding) {
+    const [[top, bottom], [left, right]] = padding;
+    const height = map.height + top + bottom;
+    const width = map.width + left + right;
     const values = new Float64Array(height * width);
-    const x = map.values;
+    for (let r = 0; r < map.height; r++) {
+      for (let c = 0; c < map.width; c++) values[(r + top) * width + c + left] = map.values[r * map.width + c];
+    }
+    return { values, height, width };
+  }
+
+  /** A conv layer's geometry from its network.json entry: kernel size, stride, dilation, the window's extent. */
+  function convGeometry(layer) {
+    const [kh, kw] = layer.kernel;
+    const [sh, sw] = layer.strides;
+    const [dh, dw] = layer.dilation;
+    return { kh, kw, sh, sw, dh, dw, eh: (kh - 1) * dh + 1, ew: (kw - 1) * dw + 1 };
+  }
+
+  /** The kernel's kh x kw taps at output cell (r, c) of an already padded map, row by row. */
+  function taps(padded, r, c, g) {
+    const out = [];
+    for (let i = 0; i < g.kh; i++) {
+      for (let j = 0; j < g.kw; j++) out.push(padded.values[(r * g.sh + i * g.dh) * padded.width + c * g.sw + j * g.dw]);
+    }
+    return out;
+  }
+
+  /** Cross-correlation of a padded map with kernel k (no bias) at `layer`'s stride and dilation, to height x width. */
+  function correlate(padded, k, layer, height, width) {
+    const g = convGeometry(layer);
+    const values = new Float64Array(height * width);
     for (let r = 0; r < height; r++) {
       for (let c = 0; c < width; c++) {
+        const x = taps(padded, r, c, g);
         let sum = 0;
-        for (let i = 0; i < 3; i++) {
-          const row = (r + i) * map.width + c;
-          sum += x[row] * k[3 * i] + x[row + 1] * k[3 * i + 1] + x[row + 2] * k[3 * i + 2];
-        }
+        for (let i = 0; i < x.length; i++) sum += x[i] * k[i];
         values[r * width + c] = sum;
       }
     }
@@ -58,22 +83,38 @@
     return { values: map.values.map((v) => Math.max(0, v)), height: map.height, width: map.width };
   }
 
-  /** 2x2 max pooling, stride 2, valid (an odd last row or column is dropped, as in Keras). */
-  function maxPool(map) {
-    const height = Math.floor(map.height / 2);
-    const width = Math.floor(map.width / 2);
-    const values = new Float64Array(height * width);
-    for (let r = 0; r < height; r++) {
-      for (let c = 0; c < width; c++) values[r * width + c] = Math.max(...window2x2(map, r, c));
+  /** The pixels of pooled cell (r, c)'s window, row by row: null where the window lies on padding (no part). */
+  function poolWindow(map, layer, r, c) {
+    const [ph, pw] = layer.window;
+    const [sh, sw] = layer.strides;
+    const top = r * sh - layer.padding[0][0];
+    const left = c * sw - layer.padding[1][0];
+    const out = [];
+    for (let i = 0; i < ph; i++) {
+      for (let j = 0; j < pw; j++) {
+        const y = top + i;
+        const x = left + j;
+        out.push(y >= 0 && y < map.height && x >= 0 && x < map.width ? map.values[y * map.width + x] : null);
+      }
     }
-    return { values, height, width };
+    return out;
   }
 
-  /** The 2x2 block under pooled cell (r, c), row by row. */
-  function window2x2(map, r, c) {
-    const top = 2 * r * map.width + 2 * c;
-    const x = map.values;
-    return [x[top], x[top + 1], x[top + map.width], x[top + map.width + 1]];
+  /** One window's max or mean, as the layer computes it (padding counted in a mean only with countPad). */
+  function poolValue(values, layer) {
+    const inside = values.filter((v) => v !== null);
+    if (layer.op === "max") return Math.max(...inside);
+    return inside.reduce((a, b) => a + b, 0) / (layer.countPad ? values.length : inside.length);
+  }
+
+  /** Max or average pooling of one map with `layer`'s window, stride and padding, to the layer's output size. */
+  function pool(map, layer) {
+    const [height, width] = layer.shape;
+    const values = new Float64Array(height * width);
+    for (let r = 0; r < height; r++) {
+      for (let c = 0; c < width; c++) values[r * width + c] = poolValue(poolWindow(map, layer, r, c), layer);
+    }
+    return { values, height, width };
   }
 
   /** The h x w block whose top-left is (r, c), row by row. */
@@ -83,21 +124,29 @@
     return out;
   }
 
-  /** Keras' flatten of a (C, H, W) map stack: index k = (row * W + col) * C + channel. */
-  function flatten(maps) {
+  /** The flatten of a (C, H, W) map stack in the network's order: "hwc" (Keras) k = (row * W + col) * C + channel,
+   * "chw" (PyTorch) k = (channel * H + row) * W + col. */
+  function flatten(maps, order) {
     const count = maps.length;
     const { height, width } = maps[0];
     const values = new Float64Array(count * height * width);
-    for (let r = 0; r < height; r++) {
-      for (let col = 0; col < width; col++) {
-        for (let c = 0; c < count; c++) values[(r * width + col) * count + c] = maps[c].values[r * width + col];
-      }
+    for (let c = 0; c < count; c++) {
+      for (let p = 0; p < height * width; p++) values[flatIndex(c, Math.floor(p / width), p % width, count, height, width, order)] = maps[c].values[p];
     }
     return values;
   }
 
-  /** Where flattened value k came from. */
-  function unflatten(k, count, width) {
+  /** Where (channel, row, col) lands in the flattened vector. */
+  function flatIndex(channel, row, col, count, height, width, order) {
+    return order === "chw" ? (channel * height + row) * width + col : (row * width + col) * count + channel;
+  }
+
+  /** Where flattened value k came from: the inverse of flatIndex. */
+  function unflatten(k, count, height, width, order) {
+    if (order === "chw") {
+      const pixel = k % (height * width);
+      return { channel: Math.floor(k / (height * width)), row: Math.floor(pixel / width), col: pixel % width };
+    }
     const pixel = Math.floor(k / count);
     return { channel: k % count, row: Math.floor(pixel / width), col: pixel % width };
   }
@@ -116,6 +165,6 @@
     return top;
   }
 
-  CNNX.detailMath = { channel, kernel, correlate, sum, relu, maxPool, window2x2, patch, flatten, unflatten,
-                      softmax, maxAbs };
+  CNNX.detailMath = { channel, kernel, pad, convGeometry, taps, correlate, sum, relu, poolWindow, poolValue, pool,
+                      patch, flatten, flatIndex, unflatten, softmax, maxAbs };
 })();

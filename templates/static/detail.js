@@ -155,6 +155,8 @@
     const node = el("div", { class: "matrix", "data-role": role, style: `--cols: ${cols}` });
     node.update = (next, tint = colours, mark = -1) => {
       node.replaceChildren(...next.map((v, i) => {
+        // A window cell on the padding takes no part: an empty cell, one line tall like the others.
+        if (v === null) return el("span", { class: "cell pad", "aria-label": strings.padding, text: "\u00a0" });
         const cell = el("span", { class: i === mark ? "cell marked" : "cell", text: fmt(v) });
         if (tint) {
           cell.style.background = tint.colour(v);
@@ -260,6 +262,7 @@
       const column = page.columns.find((c) => c.name === selected.layer);
       if (!column || column.kind === "input") return null;
       if (column.kind === "dense") return view === "softmax" ? "softmax" : "flatten";
+      if (column.kind === "hidden") return "flatten"; // a hidden Dense unit: the same weighted sum, no softmax
       return column.kind;
     }
 
@@ -359,15 +362,20 @@
       delete dialog.dataset.view;
       delete dialog.dataset.row;
       delete dialog.dataset.col;
-      title.textContent = strings[TITLES[kind]];
+      const desc = page.columns.find((c) => c.name === selected.layer);
+      title.textContent = strings[kind === "pool" && desc.short === "avg_pool" ? "detail_avg_pool" : TITLES[kind]];
       subtitle.textContent = selected.layer === "output"
         ? page.classes[selected.neuron] : `${selected.layer} · ${strings.neuron} ${selected.neuron}`;
-      hint.textContent = strings[`detail_hint_${kind}`];
+      hint.textContent = kind === "pool" ? "" : strings[`detail_hint_${kind}`]; // pool: its window, once known
       setStatus("");
       body.replaceChildren();
       writeExtras();
       Promise.all([CNNX.loadNetwork(), CNNX.loadSample(state.sample)]).then(([network, sample]) => {
         if (token !== openToken) return;
+        if (kind === "pool") {
+          const window = network.layers.find((l) => l.name === selected.layer).window.join(" × ");
+          hint.textContent = strings.detail_hint_pool.replace("{window}", window);
+        }
         const view = factories[kind]({
           body, sample, network, mode: state.scale, layer: selected.layer, neuron: selected.neuron,
           strings, classes: page.classes, extras: current.extras,

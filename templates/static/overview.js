@@ -18,6 +18,7 @@
       this.root = root;
       this.page = page;
       this.columns = page.columns;
+      this.shapes = Object.fromEntries(this.columns.map((c) => [c.name, c.shape.length === 3 ? c.shape : [1, 1]]));
       this.neurons = {};
       for (const el of root.querySelectorAll("[data-neuron]")) {
         (this.neurons[el.dataset.layer] = this.neurons[el.dataset.layer] || [])[Number(el.dataset.neuron)] = el;
@@ -38,7 +39,9 @@
     sources(l, j) {
       const column = this.columns[l];
       const previous = this.columns[l - 1];
-      if (column.kind === "conv" || column.kind === "dense") return [...Array(previous.count).keys()];
+      if (column.kind === "conv" || column.kind === "dense" || column.kind === "hidden") {
+        return [...Array(previous.count).keys()];
+      }
       return [j];
     }
 
@@ -62,25 +65,38 @@
       this.svg.appendChild(fragment);
     }
 
-    /** Place everything for the graph's current size; cheap, so it runs on every resize. */
+    /** Place everything for the graph's current size; cheap, so it runs on every resize. A network bigger than
+     * the box (layout.js) scrolls inside the graph: the edges' canvas then covers the whole content. */
     layout() {
-      const width = this.root.clientWidth;
-      const height = this.root.clientHeight;
-      const geometry = CNNX.layout(this.columns, width, height);
+      const geometry = CNNX.layout(this.columns, this.root.clientWidth, this.root.clientHeight);
+      const width = geometry.contentWidth;
+      const height = geometry.contentHeight;
       const half = geometry.node / 2;
       this.geometry = geometry;
+      this.root.classList.toggle("scrolls", width > geometry.width || height > geometry.height);
       this.svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
       this.svg.setAttribute("width", width);
       this.svg.setAttribute("height", height);
-      const size = geometry.node + "px";
       for (const column of geometry.columns) {
+        const size = column.size + "px";
+        // A map that is not square keeps its aspect inside the square slot, centred (TinyVGG's all are square).
+        const [h, w] = this.shapes[column.name];
+        const tall = column.kind === "dense" || h === w ? null
+          : { width: (column.size * Math.min(1, w / h)), height: (column.size * Math.min(1, h / w)) };
         this.neurons[column.name].forEach((el, n) => {
+          if (tall) {
+            el.style.transform = `translate(${column.x + (column.size - tall.width) / 2}px, ` +
+              `${column.ys[n] + (column.size - tall.height) / 2}px)`;
+            el.style.width = tall.width + "px";
+            el.style.height = tall.height + "px";
+            return;
+          }
           el.style.transform = `translate(${column.x}px, ${column.ys[n]}px)`;
           el.style.height = size;
           if (column.kind !== "dense") el.style.width = size;
         });
         const label = this.labels[column.name];
-        label.style.transform = `translate(${column.x + half}px, ${geometry.labelY}px) translateX(-50%)`;
+        label.style.transform = `translate(${column.slot + half}px, ${geometry.labelY}px) translateX(-50%)`;
         if (column.kind === "dense") label.style.transform = `translate(${column.x}px, ${geometry.labelY}px)`;
       }
       const input = geometry.columns[0];
@@ -90,10 +106,10 @@
       for (const { path, l, i, j } of this.edges) {
         const from = geometry.columns[l - 1];
         const to = geometry.columns[l];
-        const x1 = from.x + geometry.node;
-        const y1 = from.ys[i] + half;
+        const x1 = from.x + from.size;
+        const y1 = from.ys[i] + from.size / 2;
         const x2 = to.x;
-        const y2 = to.ys[j] + half;
+        const y2 = to.ys[j] + to.size / 2;
         const xm = (x1 + x2) / 2;
         path.setAttribute("d", `M${x1},${y1}C${xm},${y1} ${xm},${y2} ${x2},${y2}`);
       }
@@ -129,13 +145,14 @@
         if (!group) return this.legends[name].hide();
         const first = at[group[0]];
         const last = at[group[group.length - 1]];
+        const span = last.slot + node - first.slot;
         const { lo, hi, ticks, digits, clipped } = this.legendRange(group);
         const label = (t) => (typeof t === "number" ? CNNX.format(t, digits) : t.label); // the ticks span lo .. hi
         const range = `${label(ticks[0])} … ${label(ticks[ticks.length - 1])}`;
         const title = `${this.page.strings.scale}: ${range}` +
           (clipped.low || clipped.high ? `; ${this.page.strings.legend_clipped}` : "");
         jobs.push(this.legends[name].show({
-          lo, hi, ticks, digits, x: first.x, y, width: last.x + node - first.x, clipped, title,
+          lo, hi, ticks, digits, x: first.slot, y, width: span, clipped, title,
           colourAt: (v) => CNNX.palette.colour("conv", v, 2 * hi),
         }));
       });
@@ -146,7 +163,7 @@
       }));
       jobs.push(this.bars.show({
         classes: this.page.classes, probabilities: sample.probabilities, top1: sample.top1,
-        x: at.output.x, ys: at.output.ys, node, height: geometry.height,
+        x: at.output.x, ys: at.output.ys, node: at.output.size, height: geometry.contentHeight,
       }));
       return Promise.all(jobs);
     }
@@ -210,7 +227,10 @@
       }
       const maps = sample.maps[layer];
       const range = `${s.values} ${CNNX.format(maps.min[neuron], 2)} … ${CNNX.format(maps.max[neuron], 2)}`;
-      if (layer === "input") return `${[s.red, s.green, s.blue][neuron]} ${s.channel} · ${range}`;
+      if (layer === "input") {
+        const names = maps.count === 1 ? [s.grey] : [s.red, s.green, s.blue];
+        return `${names[neuron]} ${s.channel} · ${range}`;
+      }
       return `${layer} · ${s.neuron} ${neuron} · ${range}`;
     }
   };

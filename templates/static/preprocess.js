@@ -97,18 +97,20 @@
     return out;
   }
 
-  /** images.py square_resize on RGB bytes: 64x64 passes through, anything else is centre-cropped and resized. */
-  function squareResize(rgb, width, height) {
-    if (width === SIZE && height === SIZE) return rgb;
-    const side = Math.min(width, height);
-    const left = Math.floor((width - side) / 2);
-    const top = Math.floor((height - side) / 2);
-    const square = new Uint8Array(side * side * 3);
-    for (let y = 0; y < side; y++) {
+  /** images.py square_resize on RGB bytes: an image of the target size (outWidth x outHeight, default 64x64)
+   * passes through, anything else is centre-cropped to the target's aspect (the same integer arithmetic) and resized. */
+  function squareResize(rgb, width, height, outWidth = SIZE, outHeight = SIZE) {
+    if (width === outWidth && height === outHeight) return rgb;
+    const [boxW, boxH] = width * outHeight <= height * outWidth
+      ? [width, Math.floor((width * outHeight) / outWidth)] : [Math.floor((height * outWidth) / outHeight), height];
+    const left = Math.floor((width - boxW) / 2);
+    const top = Math.floor((height - boxH) / 2);
+    const box = new Uint8Array(boxW * boxH * 3);
+    for (let y = 0; y < boxH; y++) {
       const from = ((y + top) * width + left) * 3;
-      square.set(rgb.subarray(from, from + side * 3), y * side * 3);
+      box.set(rgb.subarray(from, from + boxW * 3), y * boxW * 3);
     }
-    return resize(square, side, side, SIZE, SIZE);
+    return resize(box, boxW, boxH, outWidth, outHeight);
   }
 
   /** RGBA bytes composited over white, as images.py over_white: (c * a + 255 * (255 - a)) / 255, rounded. */
@@ -124,8 +126,9 @@
     return rgb;
   }
 
-  /** Decode a File or Blob: {rgb (Uint8Array, 64*64*3, row-major), width, height of the original}; rejects if unreadable. */
-  async function fromBlob(blob) {
+  /** Decode a File or Blob: {rgb (Uint8Array, outWidth*outHeight*3, row-major), width, height of the original};
+   * rejects if unreadable. */
+  async function fromBlob(blob, outWidth = SIZE, outHeight = SIZE) {
     const bitmap = await createImageBitmap(blob, {
       imageOrientation: "from-image", colorSpaceConversion: "none", premultiplyAlpha: "none",
     });
@@ -138,7 +141,7 @@
       const context = canvas.getContext("2d", { willReadFrequently: true });
       context.drawImage(bitmap, 0, 0);
       const rgba = context.getImageData(0, 0, width, height).data;
-      return { rgb: squareResize(overWhite(rgba), width, height), width, height };
+      return { rgb: squareResize(overWhite(rgba), width, height, outWidth, outHeight), width, height };
     } finally {
       bitmap.close();
     }

@@ -1,11 +1,11 @@
 /* The reader's own image: chosen with the file input, dropped on the page or pasted.
  *
- * The image is preprocessed as the build does (preprocess.js), run through TinyVGG in the
- * page (tinyvgg.js, with network.js's weights) and registered as one more sample, so every
+ * The image is preprocessed as the build does (preprocess.js, to the network's input size), run through
+ * the network in the page (assets/network.js, with data/network.js's weights) and registered as one more sample, so every
  * view draws it exactly as a built-in one: it gets a thumbnail in the gallery and the URL
  * hash selects it (app.js applies the hash). A file the browser cannot read leaves the
  * current image in place and says so. Nothing leaves the page: no URL loading, no network.
- * The image's 64x64 pixels are kept for this tab (data.js CNNX.ownImage), so a reload shows it again.
+ * The image's pixels (RGB at the network's input size) are kept for this tab (data.js CNNX.ownImage), so a reload shows it again.
  */
 (function () {
   "use strict";
@@ -34,7 +34,7 @@
       button.type = "button";
       button.className = "thumb own-image";
       const canvas = document.createElement("canvas");
-      canvas.width = canvas.height = CNNX.preprocess.SIZE;
+      [canvas.height, canvas.width] = page.columns[0].shape;
       canvas.className = "thumb-image";
       canvas.setAttribute("role", "img");
       button.appendChild(canvas);
@@ -47,7 +47,8 @@
     button.setAttribute("aria-pressed", "false");
     const canvas = button.querySelector("canvas");
     canvas.setAttribute("aria-label", title);
-    const image = new ImageData(CNNX.preprocess.SIZE, CNNX.preprocess.SIZE);
+    const [height, width] = page.columns[0].shape;
+    const image = new ImageData(width, height);
     for (let p = 0; p < rgb.length / 3; p++) {
       image.data.set([rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2], 255], 4 * p);
     }
@@ -67,7 +68,8 @@
     let prepared;
     let network;
     try {
-      [prepared, network] = await Promise.all([CNNX.preprocess.fromBlob(file), CNNX.loadNetwork()]);
+      const [height, width] = page.columns[0].shape;
+      [prepared, network] = await Promise.all([CNNX.preprocess.fromBlob(file, width, height), CNNX.loadNetwork()]);
     } catch (error) {
       if (mine !== token) return;
       if (error instanceof RangeError) {
@@ -90,10 +92,11 @@
     select(id);
   }
 
-  /** 64x64x3 bytes -> a sample with every layer's maps, as loadSample gives for a built-in one. */
+  /** RGB bytes at the network's size -> a sample with every layer's maps, as loadSample gives for a built-in one. */
   function classify(network, id, title, rgb) {
-    const pixels = Float32Array.from(rgb, (b) => Math.fround(b / 255));
-    return CNNX.tinyvgg.sampleFrom(id, title, rgb, CNNX.tinyvgg.forward(network, pixels), page.columns);
+    const bytes = CNNX.network.inputBytes(rgb, page.columns[0].shape[2]);
+    const pixels = Float32Array.from(bytes, (b) => Math.fround(b / 255));
+    return CNNX.network.sampleFrom(id, title, bytes, CNNX.network.forward(network, pixels), page.columns);
   }
 
   // The image this tab had before a reload: back in its slot; its maps are computed when it is drawn.

@@ -29,7 +29,7 @@ TOLERANCE = 1e-4
 
 JS_FORWARD = """async (pixels) => {
   const network = await CNNX.loadNetwork();
-  const outputs = CNNX.tinyvgg.forward(network, Float32Array.from(pixels));
+  const outputs = CNNX.network.forward(network, Float32Array.from(pixels));
   return Object.fromEntries(Object.entries(outputs).map(([name, values]) => [name, Array.from(values)]));
 }"""
 
@@ -91,13 +91,13 @@ def test_js_forward_equals_jax_on_every_layer(open_page, model, tmp_path, image)
 
 JS_RANGES = """async ({ rgb, outputs }) => {
   const floats = Object.fromEntries(Object.entries(outputs).map(([name, values]) => [name, Float32Array.from(values)]));
-  return CNNX.tinyvgg.sampleFrom("own-0", "x", Uint8Array.from(rgb), floats, CNNX.page.columns).ranges;
+  return CNNX.network.sampleFrom("own-0", "x", Uint8Array.from(rgb), floats, CNNX.page.columns).ranges;
 }"""
 
 
 @pytest.mark.parametrize("image", ["espresso_1", "noise"])
 def test_js_colour_ranges_equal_the_builds_in_every_mode(open_page, model, image):
-    """tinyvgg.js's colourRanges on exactly the values the build sees gives the data files' ranges, every mode."""
+    """network.js's colourRanges on exactly the values the build sees gives the data files' ranges, every mode."""
     if image == "noise":
         pixels = np.random.default_rng(3).random((64, 64, 3)).astype(np.float32)
     else:
