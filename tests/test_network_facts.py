@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cnn_explainer.about import page_words
 from cnn_explainer.article import render_article
 from cnn_explainer.errors import InputError
 from cnn_explainer.model import PARAM_COUNT
@@ -51,7 +52,9 @@ def test_receptive_field_counts_strides_and_dilation():
 
 def test_every_placeholder_in_both_articles_is_a_fact(tmp_path: Path):
     for lang in ("en", "zh"):
-        html = render_article(REPO / "content" / f"{lang}.md", None, network_facts(PYTORCH, lang, 8_070)).html
+        words = page_words(tuple(f"class {i}" for i in range(10)))
+        html = render_article(REPO / "content" / f"{lang}.md", None, words,
+                              network=network_facts(PYTORCH, lang, 8_070)).html
         assert "{net." not in html and "28 × 28" in html and "490" in html
 
 
@@ -59,4 +62,4 @@ def test_an_unknown_placeholder_is_one_line_naming_it(tmp_path: Path):
     source = tmp_path / "en.md"
     source.write_text("{#a}\n## A\n\nThe input is {net.input_size}.\n\nIt has {net.wheels} wheels.\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"line 6: \{net.wheels\} is not a fact about the network"):
-        render_article(source, None, network_facts(TINYVGG, "en", PARAM_COUNT))
+        render_article(source, None, network=network_facts(TINYVGG, "en", PARAM_COUNT))
