@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import InputError
+from .network.normalization import Normalization, normalized
 from .wording import counted
 
 FIRST_VIEW_LIMIT = 5_000_000  # bytes, gzipped: the most a network's first view may make the reader download
@@ -43,6 +44,7 @@ class BuildOptions:
     base_url: str | None = None  # overrides site.toml's base_url
     classes: Path | None = None  # a class-names file (one per line) instead of the model's own names
     default_sample: str | None = None  # the id of the sample shown first; overrides site.toml's
+    normalize: Normalization | None = None  # (mean, std) the model's inputs were normalised with; overrides site.toml
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,8 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
                                  options.default_sample)
             check_target(options.out, [*given, *(s.path for s in config.samples), *options.images])
             model = load_model(options.weights, options.classes)
+            model = normalized(model, options.normalize or config.normalize,
+                               "--normalize" if options.normalize else options.content / "site.toml")
             history = about.load_history(options.weights)
             static = read_static_files(options.content)
             arch = model.architecture

@@ -105,24 +105,40 @@ default_sample_option = click.option(
          "boat_1.jpeg); overrides site.toml's default_sample. An id not in the gallery is an error.")
 
 
+normalize_option = click.option(
+    "--normalize", nargs=2, default=None, metavar="MEAN STD",
+    help="The input normalisation a PyTorch model was trained with, transforms.Normalize(mean, std): one value "
+         "or one per channel, comma-separated (--normalize 0.485,0.456,0.406 0.229,0.224,0.225). An ONNX "
+         "file does not record it. Overrides site.toml's normalize.")
+
+
+def _normalization(given: tuple[str, str] | None):
+    from .network.normalization import parse_normalization
+
+    return parse_normalization("--normalize", *given) if given else None
+
+
 @main.command()
 @weights_option
 @classes_option
+@normalize_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per image.")
 @click.option("--top", default=3, show_default=True, type=click.IntRange(1, 32), help="Classes listed per image.")
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
-def predict(weights: Path | None, classes: Path | None, as_json: bool, top: int, images: tuple[Path, ...]) -> None:
+def predict(weights: Path | None, classes: Path | None, normalize: tuple[str, str] | None, as_json: bool, top: int,
+            images: tuple[Path, ...]) -> None:
     """Classify IMAGE files (or the images in IMAGE folders) and print the top classes of each.
 
     A file that is not a usable image is skipped with a one-line warning; only when none is usable
     does it fail (exit 2).
     """
     from .model import device_description
+    from .network.normalization import normalized
     from .predict import predict_images
     from .weights import load_network
 
     weights = _resolve_defaults(weights=weights)["weights"]
-    model = load_network(weights, classes)
+    model = normalized(load_network(weights, classes), _normalization(normalize), "--normalize")
     started = time.perf_counter()
     results = predict_images(model, images, warn=lambda line: click.echo(f"warning: {line}", err=True))
     if as_json:
@@ -221,15 +237,17 @@ def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, force: 
 @click.option("--base-url", default=None, metavar="URL",
               help="Where the site will be published (for its canonical link); overrides site.toml.")
 @default_sample_option
+@normalize_option
 @click.argument("more_images", nargs=-1, type=click.Path(path_type=Path), metavar="[IMAGES]...")
 def build(content: Path | None, weights: Path | None, classes: Path | None, images: tuple[Path, ...], out: Path,
-          base_url: str | None, default_sample: str | None, more_images: tuple[Path, ...]) -> None:
+          base_url: str | None, default_sample: str | None, normalize: tuple[str, str] | None,
+          more_images: tuple[Path, ...]) -> None:
     """Build the static site: run the model on every sample and write pages, data and assets."""
     from .build import BuildOptions, build_site
 
     content, weights = _resolve_defaults(content=content, weights=weights).values()
     options = BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images), base_url=base_url,
-                           classes=classes, default_sample=default_sample)
+                           classes=classes, default_sample=default_sample, normalize=_normalization(normalize))
     summary = build_site(options,
                          report=lambda stage, seconds: click.echo(f"  {stage:<44} {seconds:6.2f} s", err=True),
                          warn=lambda line: click.echo(f"warning: {line}", err=True))
@@ -250,9 +268,11 @@ def build(content: Path | None, weights: Path | None, classes: Path | None, imag
               help="Port on 127.0.0.1; 0 picks a free one.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in the default web browser.")
 @default_sample_option
+@normalize_option
 @click.argument("more_images", nargs=-1, type=click.Path(path_type=Path), metavar="[IMAGES]...")
 def serve(content: Path | None, weights: Path | None, classes: Path | None, images: tuple[Path, ...], out: Path,
-          port: int, open_browser: bool, default_sample: str | None, more_images: tuple[Path, ...]) -> None:
+          port: int, open_browser: bool, default_sample: str | None, normalize: tuple[str, str] | None,
+          more_images: tuple[Path, ...]) -> None:
     """Build, serve on 127.0.0.1, rebuild what changed and reload the open page; Ctrl-C stops."""
     from .build import BuildOptions
     from .serve import ServeOptions
@@ -260,6 +280,6 @@ def serve(content: Path | None, weights: Path | None, classes: Path | None, imag
 
     content, weights = _resolve_defaults(content=content, weights=weights).values()
     options = BuildOptions(content=content, weights=weights, out=out, images=(*images, *more_images),
-                           classes=classes, default_sample=default_sample)
+                           classes=classes, default_sample=default_sample, normalize=_normalization(normalize))
     run_server(ServeOptions(build=options, port=port, open_browser=open_browser),
                log=lambda line: click.echo(line, err=True))

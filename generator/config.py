@@ -18,6 +18,7 @@ from PIL import Image
 
 from .errors import InputError, not_utf8, printable
 from .image_files import image_files, usable_images
+from .network.normalization import Normalization, parse_normalization
 
 CONFIG_FILE = "site.toml"
 # Beside `--images` files: [[images]] tables with `file` (a name in that folder) and an optional `title`;
@@ -74,6 +75,7 @@ class SiteConfig:
     default_sample: str
     base_url: str  # where the site is published ("" if unknown); only for the canonical link
     repository: str  # the project's source repository, linked from the header ("": no link)
+    normalize: Normalization | None  # (mean, std) of a PyTorch model's input normalisation, if it had one
     content: Path
     strings: dict[str, dict[str, str]]  # language -> UI string key -> text
     # language -> {word: translation} for class names and sample titles; unlisted words stay as they are
@@ -248,6 +250,14 @@ def _repository(source: Path, value: Any, where: str) -> str:
     return value
 
 
+def _normalize(source: Path, value: Any, where: str) -> Normalization | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"mean", "std"}:
+        raise InputError(source, f"{where}'normalize' must be a table {{mean = [...], std = [...]}}, got {value!r}")
+    return parse_normalization(f"{source}: {where}normalize".rstrip(": "), value["mean"], value["std"])
+
+
 def load_config(content: Path, images: list[Path] | None = None, base_url: str | None = None,
                 warn: Callable[[str], None] | None = None, default_sample: str | None = None) -> SiteConfig:
     """Read `content/site.toml`; `images`, `base_url` and `default_sample`, when given, override it.
@@ -303,6 +313,7 @@ def load_config(content: Path, images: list[Path] | None = None, base_url: str |
         default_sample=default,
         base_url=_base_url("--base-url", base_url) if base_url is not None else _base_url(source, doc.get("base_url")),
         repository=_repository(source, doc.get("repository"), _where(text, "repository")),
+        normalize=_normalize(source, doc.get("normalize"), _where(text, "normalize")),
         content=content,
         strings={lang: {str(k): str(v) for k, v in strings[lang].items()} for lang in languages},
         translations={lang: dict(translations.get(lang, {})) for lang in languages},
