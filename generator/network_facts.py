@@ -121,7 +121,8 @@ def network_facts(arch: Architecture, lang: str, parameters: int) -> dict[str, s
     # A network without convolutions (or pooling) still fills the sections about them, with a dash.
     facts.update(dict.fromkeys(("kernel", "kernel_h", "kernel_w", "kernel_cells_word", "conv1_in", "conv1_in_word",
                                 "conv1_filters", "conv1_kernels", "conv1_map", "conv1_fits", "conv1_row",
-                                "pool_window", "pool_stride", "pool_cells_word", "conv1_padding", "conv1_step"), "—"))
+                                "pool_window", "pool_stride", "pool_cells_word", "conv1_padding", "conv1_step",
+                                "pool_title", "pool_layer", "pool_rule", "pool_effect"), "—"))
     if convs:
         conv, out = convs[0]
         index = arch.layers.index(conv)
@@ -142,9 +143,30 @@ def network_facts(arch: Architecture, lang: str, parameters: int) -> dict[str, s
                            else f"{_en_word(conv.strides[1])} pixel{'s' * (conv.strides[1] > 1)}"),
         })
     if pools:
-        pool = pools[0][0]
+        pool, after = pools[0]
+        index = arch.layers.index(pool)
+        before, cells = (shapes[index - 1] if index else arch.input_shape), word(math.prod(pool.pool_size))
+        shrink = (f"每张图从 {_size(before[:2])} 缩小到 {_size(after[:2])}" if zh
+                  else f"Each map shrinks from {_size(before[:2])} to {_size(after[:2])}")
+        halves = pool.pool_size == pool.strides == (2, 2) and before[0] % 2 == 0 and before[1] % 2 == 0
+        if pool.op == "max":
+            title, layer, rule = ("最大池化", "最大池化层", f"只保留{cells}个数中最大的那个") if zh else \
+                ("Max pooling", "A max-pooling layer", f"keeps only the largest of the {cells} values")
+            effect = (f"{shrink}：大部分数值被舍弃，但最强的反应留了下来。" if zh
+                      else f"{shrink}; most values are dropped, but the strongest responses survive.")
+            if halves:  # TinyVGG's pooling, in the words its article always had
+                effect = ("每张图的面积缩小到四分之一——四个值里扔掉三个——但最强的反应留了下来。" if zh
+                          else "Each map shrinks to a quarter of its area — three values in four are thrown away — "
+                               "while the strongest responses survive.")
+        else:
+            title, layer, rule = ("平均池化", "平均池化层", f"取这{cells}个数的平均值") if zh else \
+                ("Average pooling", "An average-pooling layer", f"keeps the mean of the {cells} values")
+            effect = (f"{shrink}：每个窗口都由它的平均值代表，一个反应占满窗口的部分越多，留下的就越多。" if zh
+                      else f"{shrink}; each window is summed up by its mean, so a response survives in proportion "
+                           "to how much of the window it fills.")
         facts.update({"pool_window": _size(pool.pool_size), "pool_stride": str(pool.strides[1]),
-                      "pool_cells_word": word(math.prod(pool.pool_size))})
+                      "pool_cells_word": cells, "pool_title": title, "pool_layer": layer, "pool_rule": rule,
+                      "pool_effect": effect})
     return facts
 
 

@@ -63,3 +63,15 @@ def test_an_unknown_placeholder_is_one_line_naming_it(tmp_path: Path):
     source.write_text("{#a}\n## A\n\nThe input is {net.input_size}.\n\nIt has {net.wheels} wheels.\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"line 6: \{net.wheels\} is not a fact about the network"):
         render_article(source, None, network=network_facts(TINYVGG, "en", PARAM_COUNT))
+
+
+def test_the_pooling_section_says_what_the_networks_pooling_does():
+    arch = Architecture((36, 36, 1), (Conv2D("conv_1_1", 4, (3, 3)), ReLU("relu_1_1"),
+                                      Pool("avg_pool_1", "avg", (3, 3), (2, 2)), Flatten("flatten"),
+                                      Dense("output", 3)))
+    for lang, title, words in (("en", "Average pooling", ("mean of the nine values", "from 34 × 34 to 16 × 16")),
+                               ("zh", "平均池化", ("取这九个数的平均值", "从 34 × 34 缩小到 16 × 16"))):
+        facts = network_facts(arch, lang, 0)
+        text = " ".join(facts[key] for key in ("pool_title", "pool_layer", "pool_rule", "pool_effect"))
+        assert facts["pool_title"] == title and all(w in text for w in words), text
+        assert "quarter" not in text and "四分之一" not in text
