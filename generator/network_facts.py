@@ -120,9 +120,9 @@ def network_facts(arch: Architecture, lang: str, parameters: int) -> dict[str, s
     }
     # A network without convolutions (or pooling) still fills the sections about them, with a dash.
     facts.update(dict.fromkeys(("kernel", "kernel_h", "kernel_w", "kernel_cells_word", "conv1_in", "conv1_in_word",
-                                "conv1_filters", "conv1_kernels", "conv1_map", "conv1_fits", "conv1_row",
-                                "pool_window", "pool_stride", "pool_cells_word", "conv1_padding", "conv1_step",
-                                "pool_title", "pool_layer", "pool_rule", "pool_effect"), "—"))
+                                "conv1_in_channels", "conv1_filters", "conv1_kernels", "conv1_map", "conv1_fits",
+                                "conv1_row", "pool_window", "pool_stride", "pool_cells_word", "conv1_padding",
+                                "conv1_step", "pool_title", "pool_layer", "pool_rule", "pool_effect"), "—"))
     if convs:
         conv, out = convs[0]
         index = arch.layers.index(conv)
@@ -136,6 +136,7 @@ def network_facts(arch: Architecture, lang: str, parameters: int) -> dict[str, s
             "kernel": _size(conv.kernel_size), "kernel_h": str(kh), "kernel_w": str(kw),
             "kernel_cells_word": word(kh * kw),
             "conv1_in": str(c_in), "conv1_in_word": word(c_in), "conv1_filters": str(conv.filters),
+            "conv1_in_channels": f"{c_in} 个通道" if zh else f"{c_in} channel{'s' * (c_in != 1)}",
             "conv1_kernels": str(c_in * conv.filters), "conv1_map": _size(out[:2]),
             "conv1_fits": str(out[1]), "conv1_row": str(in_width),
             "conv1_padding": _padding_clause(pad[1], zh),

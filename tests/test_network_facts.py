@@ -75,3 +75,8 @@ def test_the_pooling_section_says_what_the_networks_pooling_does():
         text = " ".join(facts[key] for key in ("pool_title", "pool_layer", "pool_rule", "pool_effect"))
         assert facts["pool_title"] == title and all(w in text for w in words), text
         assert "quarter" not in text and "四分之一" not in text
+
+
+def test_one_input_channel_is_singular():
+    assert network_facts(PYTORCH, "en", 8_070)["conv1_in_channels"] == "1 channel"
+    assert network_facts(TINYVGG, "en", PARAM_COUNT)["conv1_in_channels"] == "3 channels"
