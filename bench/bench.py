@@ -1,6 +1,6 @@
 """Every budget figure of the project in one table: build, serve, bytes, browser and model speed.
 
-    python bench/bench.py [--weights PATH] [--runs 5] [--no-model]
+    python bench/bench.py [--weights PATH] [--runs 5] [--no-model] [--zoo-only]
 
 Each timed figure is the median of --runs runs with their min and max; sizes are exact (for
 "further sample" the spread is over the samples, not over runs). Nothing here asserts.
@@ -16,6 +16,13 @@ Each timed figure is the median of --runs runs with their min and max; sizes are
 - overview drawn: navigation start -> the page's "cnnx-drawn" mark; sample switch: click -> redrawn;
   each run on a fresh browser context (empty cache).
 - model: jit compile, a forward pass over 10 images and training throughput, on JAX's device.
+- zoo: a second table, one row a network: the default and larger networks of the test zoo (the Keras
+  model and the three-block greyscale TF.js model of tests/test_network.py and tests/e2e/test_own_networks.py,
+  and TinyVGG's pattern (tinyvgg_like, "same" padding) at 96x96x3 with 3 blocks of 24 filters and at the biggest
+  input and filter count check() accepts, 128x128x3 with 2 blocks of 32 filters),
+  each built by `cnn-explainer build --weights <file> --out <tmp>` and measured as "first view" and
+  "overview drawn" above. Their weights are random (made by the tests' own helpers), so their maps gzip
+  less well than trained ones would.
 """
 
 from __future__ import annotations
@@ -145,19 +152,19 @@ def serve_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
         process.wait(timeout=30)
 
 
-def site_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
-    from cnn_explainer.config import load_config
-
-    www = work / "www"
-    site = www / SUB_PATH
-    build_site(BuildOptions(content=REPO / "content", weights=weights, out=site))
-    config = load_config(REPO / "content")
-    others = [s.id for s in config.samples if s.id != config.default_sample]
-
+def _serve(www: Path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(www)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/{SUB_PATH}/"
-    drawn, switches, first = [], [], None
+    return server, f"http://127.0.0.1:{server.server_address[1]}/{SUB_PATH}/"
+
+
+def first_view(site: Path, runs: int, browser, others: list[str] | None = None) -> dict:
+    """Open the site (at <www>/SUB_PATH/) `runs` times on fresh contexts: bytes, requests, columns and times.
+
+    With `others`, each run also clicks one of those samples and times the redraw.
+    """
+    server, url = _serve(site.parent)
+    drawn, switches, first, columns = [], [], None, 0
     try:
         for run in range(runs):
             context = browser.new_context(viewport={"width": 1440, "height": 900})
@@ -165,10 +172,13 @@ def site_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
             requests: list[str] = []
             page.on("request", lambda r, requests=requests: requests.append(r.url))
             page.goto(url)
-            page.wait_for_selector("[data-role=overview][data-drawn]", state="attached")
+            page.wait_for_selector("[data-role=overview][data-drawn]", state="attached", timeout=120_000)
             drawn.append(page.evaluate("performance.getEntriesByName('cnnx-drawn')[0].startTime"))
-            first = first if first is not None else list(requests)
-            switches.append(page.evaluate(SWITCH, others[run % len(others)]))
+            if first is None:
+                first = list(requests)
+                columns = page.locator("[data-label]").count()
+            if others:
+                switches.append(page.evaluate(SWITCH, others[run % len(others)]))
             context.close()
     finally:
         server.shutdown()
@@ -179,15 +189,91 @@ def site_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
             continue
         relative = request.removeprefix(url).split("#")[0] or "index.html"
         bodies.append((site / relative).read_bytes())
-    raw = sum(len(b) for b in bodies)
-    zipped = sum(_gzip_size(b) for b in bodies)
+    return {"raw": sum(len(b) for b in bodies), "gzipped": sum(_gzip_size(b) for b in bodies),
+            "requests": len(bodies), "columns": columns, "drawn": drawn, "switches": switches}
+
+
+def site_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
+    from cnn_explainer.config import load_config
+
+    site = work / "www" / SUB_PATH
+    build_site(BuildOptions(content=REPO / "content", weights=weights, out=site))
+    config = load_config(REPO / "content")
+    others = [s.id for s in config.samples if s.id != config.default_sample]
+    seen = first_view(site, runs, browser, others)
     extra = [_gzip_size((site / "data" / "samples" / f"{s}.js").read_bytes()) / 1024 for s in others]
-    return [("first view, raw", "KiB", [raw / 1024]),
-            ("first view, gzipped", "KiB", [zipped / 1024]),
-            ("first view, requests", "", [float(len(bodies))]),
+    return [("first view, raw", "KiB", [seen["raw"] / 1024]),
+            ("first view, gzipped", "KiB", [seen["gzipped"] / 1024]),
+            ("first view, requests", "", [float(seen["requests"])]),
             ("each further sample, gzipped (over samples)", "KiB", extra),
-            ("overview drawn after navigation", "ms", drawn),
-            ("sample switch redrawn", "ms", switches)]
+            ("overview drawn after navigation", "ms", seen["drawn"]),
+            ("sample switch redrawn", "ms", seen["switches"])]
+
+
+# --- the zoo: the default and larger networks, one row each ------------------------------------------------------
+
+def _zoo_weights(work: Path, default: Path) -> list[tuple[str, Path]]:
+    """(name, model file) for each network, made by the tests' own helpers (tests/ is not installed: put on
+    sys.path here). The Keras row needs keras (the test extra) and is left out without it."""
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    sys.path.insert(0, str(REPO / "tests"))
+    import jax
+    import numpy as np
+    import pytest
+    from cnn_explainer.model import init_params
+    from cnn_explainer.network.description import Network, tinyvgg_like
+    from cnn_explainer.network.tfjs import save_tfjs
+    from test_network import THREE_BLOCKS
+
+    from tests.e2e.test_own_networks import _keras_model
+
+    def tfjs(name: str, arch, seed: int) -> Path:
+        params = {k: {n: np.asarray(v) for n, v in d.items()}
+                  for k, d in init_params(jax.random.PRNGKey(seed), arch).items()}
+        classes = arch.layers[-1].units
+        folder = work / "zoo" / name
+        save_tfjs(Network(params, tuple(f"class {i}" for i in range(classes)), architecture=arch), folder)
+        return folder
+
+    networks = [("default", default)]
+    try:
+        keras_file = work / "zoo" / "model.keras"
+        keras_file.parent.mkdir(parents=True, exist_ok=True)
+        _keras_model(keras_file)
+        networks.append(("keras (test zoo)", keras_file))
+    except pytest.skip.Exception as skipped:
+        print(f"zoo: no keras row ({skipped})", file=sys.stderr)
+    networks.append(("tfjs three blocks (test zoo)", tfjs("three-blocks", THREE_BLOCKS, 5)))
+    networks.append(("tinyvgg_like 3 blocks, 24 f", tfjs("mid", tinyvgg_like((96, 96, 3), 3, 24, "same"), 6)))
+    networks.append(("tinyvgg_like 2 blocks, 32 f", tfjs("big", tinyvgg_like((128, 128, 3), 2, 32, "same"), 7)))
+    return networks
+
+
+def zoo_figures(weights: Path, work: Path, runs: int, browser) -> list[dict]:
+    from cnn_explainer.weights import load_model
+
+    cli = Path(sys.executable).with_name("cnn-explainer")
+    command = [str(cli)] if cli.exists() else [sys.executable, "-m", "cnn_explainer"]
+    rows = []
+    for i, (name, model_file) in enumerate(_zoo_weights(work, weights)):
+        site = work / f"zoo-{i}" / SUB_PATH
+        subprocess.run([*command, "build", "--weights", str(model_file), "--out", str(site)], cwd=REPO, check=True,
+                       capture_output=True)
+        shape = load_model(model_file).architecture.input_shape
+        rows.append({"network": name, "input": "x".join(map(str, shape)), **first_view(site, runs, browser)})
+    return rows
+
+
+def zoo_table(rows: list[dict]) -> str:
+    lines = [f"{'network':<30}{'input':>10}{'columns':>8}{'gz KiB':>9}{'req':>5}"
+             f"{'draw med':>10}{'min':>8}{'max':>8}  (ms)", "-" * 92]
+    for row in rows:
+        times = row["drawn"]
+        lines.append(f"{row['network']:<30}{row['input']:>10}{row['columns']:>8}{row['gzipped'] / 1024:>9.0f}"
+                     f"{row['requests']:>5}" + "".join(f"{v:>{w}.0f}" for v, w in
+                                                      zip((statistics.median(times), min(times), max(times)),
+                                                          (10, 8, 8))))
+    return "\n".join(lines)
 
 
 def model_figures(weights: Path, runs: int) -> list[Row]:
@@ -253,6 +339,7 @@ def main() -> None:
     parser.add_argument("--weights", type=Path, default=None, help="default: weights/ (or the original model)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-model", action="store_true", help="skip the model figures")
+    parser.add_argument("--zoo-only", action="store_true", help="only the zoo table (no build, serve or model)")
     args = parser.parse_args()
     weights = args.weights or REPO / "weights"
     if args.weights is None and not (weights / "model.json").exists():
@@ -264,17 +351,25 @@ def main() -> None:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         work = Path(tmp)
-        rows += build_figures(weights, work, args.runs)
+        if not args.zoo_only:
+            rows += build_figures(weights, work, args.runs)
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            rows += serve_figures(weights, work, args.runs, browser)
-            rows += site_figures(weights, work, args.runs, browser)
+            if not args.zoo_only:
+                rows += serve_figures(weights, work, args.runs, browser)
+                rows += site_figures(weights, work, args.runs, browser)
+            zoo = zoo_figures(weights, work, args.runs, browser)
         finally:
             browser.close()
-    if not args.no_model:
+    if not args.no_model and not args.zoo_only:
         rows += model_figures(weights, args.runs)
     print(f"weights: {weights}   device: {device_description()}   runs: {args.runs}   cpus: {os.cpu_count()}")
-    print(table(rows))
+    if rows:
+        print(table(rows))
+        print()
+    print(f"overview drawn after navigation, {args.runs} runs, fresh browser context each; first view gzipped "
+          "(level 6) over http")
+    print(zoo_table(zoo))
 
 
 if __name__ == "__main__":
