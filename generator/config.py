@@ -177,14 +177,7 @@ def read_manifest(folder: Path) -> dict[str, tuple[int, str | None]]:
     source = folder / IMAGES_MANIFEST
     if not source.is_file():
         return {}
-    try:
-        text = source.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise not_utf8(source, exc) from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _syntax_error(source, text, exc) from None
+    text, doc = _read_toml(source)
     entries = doc.get("images", [])
     unknown = sorted(set(doc) - {"images"})
     if unknown:
@@ -250,6 +243,18 @@ def _repository(source: Path, value: Any, where: str) -> str:
     return value
 
 
+def _read_toml(source: Path) -> tuple[str, dict[str, Any]]:
+    """A TOML file's text (for finding a key's line later) and its contents; InputError naming the line."""
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise not_utf8(source, exc) from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _syntax_error(source, text, exc) from None
+
+
 def _normalize(source: Path, value: Any, where: str) -> Normalization | None:
     if value is None:
         return None
@@ -269,14 +274,7 @@ def load_config(content: Path, images: list[Path] | None = None, base_url: str |
     source = content / CONFIG_FILE
     if not source.is_file():
         raise InputError(source, "no such file (give --content a folder holding site.toml)")
-    try:
-        text = source.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise not_utf8(source, exc) from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _syntax_error(source, text, exc) from None
+    text, doc = _read_toml(source)
     languages = tuple(_require(source, doc, "languages", list, _where(text, "languages")))
     if not languages or not all(isinstance(x, str) and re.fullmatch(r"[a-z]{2}(-[A-Za-z]+)?", x) for x in languages):
         raise InputError(source, f"{_where(text, 'languages')}'languages' must list language codes like \"en\", "

@@ -42,6 +42,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy_network import forward as numpy_forward
 from PIL import Image
+from zoo_keras import keras_zoo_model
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ONNX_FIXTURES = ["tinyvgg_torchscript.onnx", "tinyvgg_dynamo.onnx"]
@@ -119,22 +120,7 @@ def keras():
 
 
 def test_keras_model_matches_keras_predict(keras, tmp_path: Path):
-    layers = keras.layers
-    keras.utils.set_random_seed(1)
-    model = keras.Sequential([
-        keras.Input((40, 48, 3)),
-        layers.Conv2D(16, 3, padding="same", activation="relu"),
-        layers.Conv2D(16, (3, 5), strides=2, padding="same"),
-        layers.ReLU(),
-        layers.AveragePooling2D(2, padding="same"),
-        layers.Conv2D(8, 3),
-        layers.Activation("relu"),
-        layers.MaxPooling2D(2),
-        layers.Flatten(),
-        layers.Dropout(0.2),
-        layers.Dense(32, activation="relu"),
-        layers.Dense(5, activation="softmax"),
-    ])
+    model = keras_zoo_model(keras)
     model.save(tmp_path / "m.keras")
     images = np.random.default_rng(3).random((5, 40, 48, 3), dtype=np.float32)
     expected = model.predict(images, verbose=0)

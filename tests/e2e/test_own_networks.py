@@ -32,6 +32,7 @@ from cnn_explainer.weights import load_model
 from numpy_network import conv2d, pool
 from numpy_network import forward as numpy_forward
 from test_network import THREE_BLOCKS
+from zoo_keras import keras_zoo_model
 
 from .conftest import CONTENT
 from .test_detail import HALF, read, wait_view
@@ -71,22 +72,7 @@ class Zoo:
 def _keras_model(path: Path) -> object:
     os.environ.setdefault("KERAS_BACKEND", "jax")
     keras = pytest.importorskip("keras")
-    layers = keras.layers
-    keras.utils.set_random_seed(1)
-    model = keras.Sequential([
-        keras.Input((40, 48, 3)),
-        layers.Conv2D(16, 3, padding="same", activation="relu"),
-        layers.Conv2D(16, (3, 5), strides=2, padding="same"),
-        layers.ReLU(),
-        layers.AveragePooling2D(2, padding="same"),
-        layers.Conv2D(8, 3),
-        layers.Activation("relu"),
-        layers.MaxPooling2D(2),
-        layers.Flatten(),
-        layers.Dropout(0.2),
-        layers.Dense(32, activation="relu"),
-        layers.Dense(5, activation="softmax"),
-    ])
+    model = keras_zoo_model(keras)
     model.save(path)
     return lambda images: model.predict(images, verbose=0)
 
