@@ -9,19 +9,8 @@ from pathlib import Path
 
 import click
 
-from .resources import bundled
+from .resources import default_folder, shown_default
 from .wording import counted
-
-
-def default_folder(name: str) -> Path:
-    """`./<name>/` when the current folder has one (as mkdocs reads ./mkdocs.yml), else the bundled one."""
-    local = Path(name)
-    return local if local.is_dir() else bundled(name)
-
-
-def _shown_default(name: str) -> str:
-    """What --help prints as the default: the folder a run from here would really use."""
-    return f"./{name}/" if Path(name).is_dir() else f"the bundled default ({bundled(name)})"
 
 
 def _resolve_defaults(**given: Path | None) -> dict[str, Path]:
@@ -30,7 +19,7 @@ def _resolve_defaults(**given: Path | None) -> dict[str, Path]:
     for name, path in given.items():
         resolved[name] = path if path is not None else default_folder(name)
         if path is None:
-            used.append(f"{name}: {_shown_default(name)}")
+            used.append(f"{name}: {shown_default(name)}")
     if used:
         click.echo("using " + "; ".join(used), err=True)
     return resolved
@@ -83,13 +72,13 @@ def main() -> None:
 
 
 weights_option = click.option(
-    "--weights", type=click.Path(path_type=Path), default=None, show_default=_shown_default("weights"),
+    "--weights", type=click.Path(path_type=Path), default=None, show_default=shown_default("weights"),
     help="A TF.js layers model (model.json or its folder), a Keras 3 .keras file or an ONNX .onnx file; "
          "build and serve need a TinyVGG-shaped one, predict takes any supported network.")
 
 
 content_option = click.option(
-    "--content", default=None, show_default=_shown_default("content"), type=click.Path(path_type=Path),
+    "--content", default=None, show_default=shown_default("content"), type=click.Path(path_type=Path),
     help="Folder with site.toml, the article (<lang>.md) and the sample images.")
 
 

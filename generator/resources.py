@@ -19,6 +19,17 @@ def bundled(name: str) -> Path:
     return installed if installed.is_dir() else _PACKAGE.parent / name
 
 
+def default_folder(name: str) -> Path:
+    """`./<name>/` when the current folder has one (as mkdocs reads ./mkdocs.yml), else the bundled one."""
+    local = Path(name)
+    return local if local.is_dir() else bundled(name)
+
+
+def shown_default(name: str) -> str:
+    """How --help and the `using` line name `default_folder(name)`: the folder a run from here really uses."""
+    return f"./{name}/" if Path(name).is_dir() else f"the bundled default ({bundled(name)})"
+
+
 TEMPLATES = bundled("templates")
 CONTENT = bundled("content")
 WEIGHTS = bundled("weights")
