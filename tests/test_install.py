@@ -6,6 +6,7 @@ out of the package; only a real wheel shows it. Slow (the fresh venv installs JA
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import venv
@@ -31,6 +32,9 @@ def _run(command: list[str | Path], cwd: Path) -> subprocess.CompletedProcess:
 def installed(tmp_path_factory) -> Path:
     """The bin/ folder of a fresh venv holding the wheel built from this checkout (not editable)."""
     root = tmp_path_factory.mktemp("wheel")
+    # setuptools never empties its scratch folder, so a file renamed since an earlier wheel was built here
+    # would still ship; start from nothing, as a fresh clone does
+    shutil.rmtree(REPO / ".setuptools-build", ignore_errors=True)
     site_before = sorted(p.relative_to(REPO) for p in (REPO / "build").rglob("*")) if (REPO / "build").exists() else []
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", root / "dist", REPO], cwd=root)
     site_after = sorted(p.relative_to(REPO) for p in (REPO / "build").rglob("*")) if (REPO / "build").exists() else []
