@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import InputError
+from .network.description import param_count
 from .network.normalization import Normalization, normalized
 from .wording import counted
 
@@ -172,7 +173,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             history = about.load_history(options.weights)
             static = read_static_files(options.content)
             arch = model.architecture
-            parameters = sum(int(np.prod(array.shape)) for entry in model.params.values() for array in entry.values())
+            parameters = param_count(arch)
             pictures = [s.picture if s.picture is not None else load_rgb(s.path) for s in config.samples]  # 64x64
             height, width, channels = arch.input_shape
             inputs = pictures if (height, width) == (64, 64) else [load_rgb(s.path, (width, height))
