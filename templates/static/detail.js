@@ -400,7 +400,7 @@
         current.pending = false;
         if (view.rows) {
           if (pending) moveTo(current.row, current.col);
-          else moveTo(view.start || 0, 0);
+          else moveTo(view.start || 0, view.startCol || 0);
           setPlaying(view.animate && !pending && !reducedMotion); // a link or a redraw keeps its window still
         }
       }).catch((error) => {
