@@ -38,7 +38,7 @@
    * weights lie on top. `pick(k)` is called with the value under the pointer. */
   function edgeFigure({ values, column, colours, unitName, value, strings, pick }) {
     const n = values.length;
-    const [W, H, top, stripX, stripW, nodeX, nodeR] = [400, 300, 8, 2, 18, 318, 11];
+    const [W, H, top, stripX, stripW, nodeX, nodeR] = [400, 280, 8, 2, 18, 318, 11];
     const step = (H - 2 * top) / n;
     const y = (k) => top + (k + 0.5) * step;
     const cy = H / 2;
@@ -70,7 +70,7 @@
       (paths[key] = paths[key] || []).push(`M${x0} ${y(k).toFixed(2)}L${x1} ${cy}`);
     }
     const width = Math.max(0.35, Math.min(2, 160 / n));
-    const drawn = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "edges", role: "img",
+    const drawn = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "flat-edges", role: "img",
                               "aria-label": strings.detail_edges_caption.replace("{n}", n.toLocaleString("en"))
                                 .replace("{unit}", unitName) });
     for (let bin = 0; bin < BINS; bin++) {
@@ -108,9 +108,9 @@
     const element = el("figure", { class: "map-figure edge-figure" },
       el("figcaption", { text: strings.detail_edges_caption.replace("{n}", n.toLocaleString("en"))
         .replace("{unit}", unitName) }),
-      drawn, legend(strings.detail_legend_edges, legendColours, -m, m, 3));
+      drawn);
     return {
-      element,
+      element, legend: legend(strings.detail_legend_edges, legendColours, -m, m, 3),
       /** Outline value k and its edge. */
       mark(k) {
         markEdge.setAttribute("d", `M${x0} ${y(k).toFixed(2)}L${x1} ${cy}`);
@@ -183,14 +183,17 @@
 
     const edges = edgeFigure({ values, column, colours, unitName, value: total + bias, strings,
                                pick: (k) => ctx.moveTo(Math.floor(k / lineWidth), k % lineWidth) });
-    const grid = el("div", { class: "flatten-grid", hidden: true }, strip.element, weights.element,
-      legend(strings.detail_legend_weight, weightColours, -weightRange / 2, weightRange / 2));
-    const drawings = [["edges", edges.element, strings.detail_view_edges], ["grid", grid, strings.detail_view_grid]];
-    const toggles = drawings.map(([name, node, text]) => {
-      const button = el("button", { type: "button", class: "toggle", "data-drawing": name, text,
+    const grid = el("div", { class: "flatten-grid", hidden: true }, strip.element, weights.element);
+    const gridLegend = legend(strings.detail_legend_weight, weightColours, -weightRange / 2, weightRange / 2);
+    gridLegend.hidden = true;
+    // Each drawing with its weight legend; the activations' legend serves both.
+    const drawings = [["edges", [edges.element, edges.legend], strings.detail_view_edges],
+                      ["grid", [grid, gridLegend], strings.detail_view_grid]];
+    const toggles = drawings.map(([name, , text]) => {
+      const button = el("button", { type: "button", class: "drawing-toggle", "data-drawing": name, text,
                                     "aria-pressed": String(name === "edges") });
       button.addEventListener("click", () => {
-        for (const [other, otherNode] of drawings) otherNode.hidden = other !== name;
+        for (const [other, nodes] of drawings) for (const node of nodes) node.hidden = other !== name;
         for (const b of toggles) b.setAttribute("aria-pressed", String(b === button));
       });
       return button;
@@ -203,7 +206,8 @@
       el("div", { class: "flatten-strips" },
         el("div", { class: "drawing-switch", role: "group", "aria-label": strings.detail_drawing }, ...toggles),
         edges.element, grid,
-        el("div", { class: "legends" }, mapLegend(strings.detail_legend_maps, colours, mode, values))),
+        el("div", { class: "legends" }, edges.legend, gridLegend,
+          mapLegend(strings.detail_legend_maps, colours, mode, values))),
       el("div", { class: "formula", "aria-live": "polite" }, caption,
         el("div", { class: "formula-row" }, el("span", { class: "term" }, el("small", { text: strings.detail_value }), value),
           el("span", { class: "op", text: "×" }),

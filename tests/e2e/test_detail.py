@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -194,6 +195,144 @@ def test_flatten_numbers_recompute(open_page, truth, sample, class_name, row, co
     assert f"channel {channel}, row {pixel // 13}, column {pixel % 13}" in caption
 
 
+EDGES = """() => [...document.querySelectorAll('[data-role=detail] path.flat-edge')].flatMap((path) => {
+  const rgb = getComputedStyle(path).stroke.match(/\\d+/g).map(Number);
+  return [...path.getAttribute('d').matchAll(/M([\\d.]+) ([\\d.]+)/g)].map((m) => ({ y: Number(m[2]), rgb }));
+})"""
+
+
+def edges(page) -> list[tuple[float, tuple[int, int, int]]]:
+    """Every edge of the flatten view as drawn, top to bottom: (start y, stroke colour)."""
+    drawn = page.evaluate(EDGES)
+    return sorted((e["y"], tuple(e["rgb"])) for e in drawn)
+
+
+def luminance(rgb: tuple[int, int, int]) -> float:
+    linear = [(c / 255 / 12.92) if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def check_edge_colours(drawn, weights: np.ndarray) -> None:
+    """One edge per value, in vector order; brown (red over blue) for a negative weight, teal (blue over red) for
+    a positive one; a larger |w| never lighter than a smaller one of the same sign; several colours in use."""
+    assert len(drawn) == len(weights)
+    assert len({y for y, _ in drawn}) == len(weights)  # one start per value: none drawn twice, none left out
+    for sign in (-1, 1):
+        picked = [(abs(w), rgb) for w, (_, rgb) in zip(weights, drawn, strict=True) if np.sign(w) == sign]
+        if not picked:
+            continue
+        assert all((rgb[0] > rgb[2]) if sign < 0 else (rgb[2] > rgb[0]) for _, rgb in picked), sign
+        by_size = sorted(picked, key=lambda p: p[0])
+        lightness = [luminance(rgb) for _, rgb in by_size]
+        assert all(a >= b - 1e-12 for a, b in pairwise(lightness)), sign
+        if len(picked) > 20:
+            assert len({rgb for _, rgb in picked}) >= 3, sign
+            assert lightness[0] > lightness[-1]
+
+
+@pytest.mark.parametrize(("sample", "class_name"), [("koala", "koala"), ("espresso", "lifeboat")])
+def test_flatten_edges_one_per_value_coloured_by_weight(open_page, truth, sample, class_name):
+    cls = truth.classes.index(class_name)
+    page = open_page(f"#sample={sample}&layer=output&neuron={cls}&row=0&col=0").page
+    wait_view(page, "flatten", 0, 0)
+    kernel, _ = truth.weights["output"]
+    drawn = edges(page)
+    check_edge_colours(drawn, kernel[:, cls])  # TinyVGG flattens (H, W, C): edge k is kernel row k
+    # pointing at the column shows that value times its weight, and outlines its edge
+    _, stored = truth.stored(sample)
+    flat = np.transpose(stored["max_pool_2"], (1, 2, 0)).ravel()
+    box = page.locator(f"{DETAIL} svg.flat-edges").bounding_box()
+    height = float(page.get_attribute(f"{DETAIL} svg.flat-edges", "viewBox").split()[3])
+    for target in (7, 800, 1689):
+        y = box["y"] + drawn[target][0] / height * box["height"]
+        page.mouse.move(box["x"] + 8, y)
+        row, col = position(page)
+        k = row * 130 + col
+        assert abs(k - target) <= 3, (k, target)  # a pixel holds a few of the 1,690 values
+        mark = page.get_attribute(f"{DETAIL} path.edge-mark", "d")
+        assert float(mark.split()[1].split("L")[0]) == drawn[k][0]
+        value, weight, product = read(page, "patch")[0], read(page, "kernel")[0], read(page, "product")[0]
+        assert abs(value - flat[k]) <= HALF + 1e-6
+        assert abs(weight - kernel[k, cls]) <= HALF + 1e-7
+        assert abs(product - flat[k] * kernel[k, cls]) <= HALF + 1e-7
+    assert page.get_attribute(DETAIL, "data-playing") == "false"  # pointing pauses the walk
+    # the grid stays as the second drawing
+    page.click(f"{DETAIL} [data-drawing=grid]")
+    assert page.locator(f"{DETAIL} [data-map=flattened]").is_visible()
+    assert not page.locator(f"{DETAIL} svg.flat-edges").is_visible()
+    assert page.get_attribute(f"{DETAIL} [data-drawing=grid]", "aria-pressed") == "true"
+
+
+def exp_tolerance(value: float) -> float:
+    """Half a unit of the last digit exp(logit) is shown with: four significant digits, none after the point
+    from 1000 up."""
+    return 0.5 if value >= 1000 else 0.5 * 10.0 ** (np.floor(np.log10(value)) - 3)
+
+
+SOFTMAX = """() => [...document.querySelectorAll('[data-role=detail] tbody tr')].map((tr) => ({
+  logit: tr.querySelector('[data-role=logit]').textContent.trim(),
+  exp: tr.querySelector('[data-role=exp]').textContent.trim(),
+  probability: tr.querySelector('[data-role=probability]').textContent.trim() }))"""
+
+
+@pytest.mark.parametrize("sample", ["pizza", "school_bus"])
+def test_softmax_reveals_the_classes_in_order(open_page, truth, sample):
+    doc, _ = truth.stored(sample)
+    logits = np.asarray(doc["logits"], np.float64)
+    stored_p = np.asarray(doc["probabilities"], np.float64)
+    exps = np.exp(logits)
+    running = np.cumsum(exps)
+    n = len(logits)
+    page = open_page(f"#sample={sample}&layer=output&neuron=3&view=softmax&row=0&col=0").page
+    wait_view(page, "softmax", 0, 0)
+    assert page.get_attribute(DETAIL, "data-playing") == "false"  # a link opens paused where it points
+    for step in range(2 * n):
+        shown = page.evaluate(SOFTMAX)
+        reached = min(step + 1, n)  # first pass: classes 0..step have their logit and exp
+        shared = max(0, step + 1 - n)  # second pass: classes 0..step-n have their probability
+        assert [bool(r["logit"]) for r in shown] == [i < reached for i in range(n)], step
+        assert [bool(r["probability"]) for r in shown] == [i < shared for i in range(n)], step
+        for i in range(reached):
+            assert shown[i]["logit"] == f"{logits[i]:.3f}", (step, i)
+            assert abs(float(shown[i]["exp"]) - exps[i]) <= exp_tolerance(exps[i]) * (1 + 1e-9), (step, i)
+        for i in range(shared):
+            p_shown = float(shown[i]["probability"])
+            assert abs(p_shown - stored_p[i]) <= 0.00005 + 1e-9, (step, i)
+            assert abs(p_shown - exps[i] / running[-1]) <= 0.00005 + 1e-6, (step, i)
+        total = running[step] if step < n else running[-1]
+        assert abs(read(page, "sum")[0] - total) <= exp_tolerance(total) * (1 + 1e-9), step
+        current = step % n
+        assert truth.classes[current] in page.text_content(f"{DETAIL} .formula-caption")
+        assert page.locator(f"{DETAIL} tr.lit").get_attribute("data-class") == str(current)
+        if step >= n:
+            assert abs(read(page, "step-probability")[0] - stored_p[current]) <= 0.00005 + 1e-9
+        page.click("[data-role=detail-step]")
+    assert position(page) == (0, 0)  # past the last class it starts again
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowLeft")
+    assert position(page) == (0, 0)
+    page.keyboard.press("ArrowDown")  # the second pass at the same class: everything but the later shares
+    assert position(page) == (1, 0)
+    assert [bool(r["probability"]) for r in page.evaluate(SOFTMAX)] == [i == 0 for i in range(n)]
+
+
+@pytest.mark.parametrize("motion", ["reduce", "no-preference"])
+def test_softmax_plays_unless_motion_is_reduced(browser, site, motion):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, reduced_motion=motion)
+    page = context.new_page()
+    page.goto(site.http_url + "#sample=koala&layer=output&neuron=2&view=softmax")
+    wait_view(page, "softmax")
+    playing = page.get_attribute(DETAIL, "data-playing")
+    if motion == "reduce":  # opens still, on the last step: every class and its probability shown
+        assert playing == "false"
+        assert position(page) == (1, 9)
+        assert all(r["probability"] for r in page.evaluate(SOFTMAX))
+    else:
+        assert playing == "true"
+        page.wait_for_function("() => document.querySelector('[data-role=detail]').dataset.col !== '0'")
+    context.close()
+
+
 @pytest.fixture(scope="module")
 def predictions(site) -> dict[str, dict[str, float]]:
     """What `cnn-explainer predict` says for each gallery image."""
@@ -208,8 +347,8 @@ def predictions(site) -> dict[str, dict[str, float]]:
                                                     ("school_bus", "koala")])
 def test_softmax_matches_predict(open_page, truth, predictions, sample, class_name):
     cls = truth.classes.index(class_name)
-    page = open_page(f"#sample={sample}&layer=output&neuron={cls}&view=softmax").page
-    wait_view(page, "softmax")
+    page = open_page(f"#sample={sample}&layer=output&neuron={cls}&view=softmax&row=1&col=9").page
+    wait_view(page, "softmax", 1, 9)  # the last step: every class revealed
     logits, probabilities = read(page, "logit"), read(page, "probability")
     assert len(logits) == len(probabilities) == 10
     np.testing.assert_allclose(logits, truth.network(sample)["logits"], atol=HALF + 1e-4)
@@ -218,7 +357,7 @@ def test_softmax_matches_predict(open_page, truth, predictions, sample, class_na
     assert abs(probabilities.sum() - 1) <= 10 * 0.00005
     from_shown = np.exp(logits) / np.exp(logits).sum()  # the formula on the numbers shown
     np.testing.assert_allclose(probabilities, from_shown, atol=0.00005 + 2 * HALF * from_shown.max())
-    assert read(page, "result")[0] == probabilities[cls]
+    assert read(page, "step-probability")[0] == probabilities[9]
     # hovering a term lights its class's row, and the other way round
     page.hover(f'{DETAIL} .term[data-class="{(cls + 3) % 10}"]')
     assert page.locator(f"{DETAIL} tr.lit").get_attribute("data-class") == str((cls + 3) % 10)

@@ -35,7 +35,7 @@ from test_network import THREE_BLOCKS
 from zoo_keras import keras_zoo_model
 
 from .conftest import CONTENT
-from .test_detail import HALF, read, wait_view
+from .test_detail import HALF, check_edge_colours, edges, read, wait_view
 from .test_upload import _photo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -249,9 +249,11 @@ def test_every_detail_view_shows_the_arithmetic_of_the_stored_values(browser, zo
         else:
             _check_dense(page, site, layer_name, neuron, names, maps, weights, result)
     if arch.layers[-1].name == "output":  # the softmax of every class, to the four decimals shown
-        page.goto((site.folder / "index.html").as_uri() + f"#sample={SAMPLE}&layer=output&neuron=0&view=softmax")
+        last = len(site.network.class_names) - 1  # the last step: every class revealed
+        page.goto((site.folder / "index.html").as_uri() +
+                  f"#sample={SAMPLE}&layer=output&neuron=0&view=softmax&row=1&col={last}")
         page.reload()
-        wait_view(page, "softmax")
+        wait_view(page, "softmax", 1, last)
         shown = read(page, "probability")
         producer = site.producer(load_image(SAMPLE_PATH, arch.input_shape)[None])[0]
         assert shown.size == len(site.network.class_names)
@@ -272,6 +274,8 @@ def _check_dense(page, site, layer_name, neuron, names, maps, weights, result) -
     vector = (np.transpose(source, (1, 2, 0)) if order == "hwc" else source).reshape(-1)
     kernel, bias = weights[layer_name]
     assert abs(result - (vector @ kernel[:, neuron] + bias[neuron])) <= HALF, layer_name
+    # one edge from each value of the vector, in the producer's order, coloured by its weight into the unit
+    check_edge_colours(edges(page), kernel[:, neuron])
     # Move the window to a value inside the vector and check where the view says it came from.
     k = min(len(vector) - 1, 2 * count + 1)
     line = height * width if order == "chw" else width * count
