@@ -97,9 +97,14 @@
     drawn.append(name, sum);
 
     const handle = (event) => {
+      // The edge through the pointer: an edge runs from (x0, y(k)) to (x1, cy), so at a fraction f of the way
+      // across it is at y(k) + f (cy - y(k)); near the unit, where every edge meets, f is held at 0.9.
       const rect = drawn.getBoundingClientRect();
-      const at = ((event.clientY - rect.top) / rect.height) * H;
-      pick(Math.max(0, Math.min(n - 1, Math.floor((at - top) / step))));
+      const px = ((event.clientX - rect.left) / rect.width) * W;
+      const py = ((event.clientY - rect.top) / rect.height) * H;
+      const f = Math.max(0, Math.min(0.9, (px - x0) / (x1 - x0)));
+      const start = (py - f * cy) / (1 - f);
+      pick(Math.max(0, Math.min(n - 1, Math.floor((start - top) / step))));
     };
     drawn.addEventListener("pointermove", handle);
     drawn.addEventListener("pointerdown", handle);

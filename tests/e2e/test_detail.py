@@ -255,6 +255,16 @@ def test_flatten_edges_one_per_value_coloured_by_weight(open_page, truth, sample
         assert abs(value - flat[k]) <= HALF + 1e-6
         assert abs(weight - kernel[k, cls]) <= HALF + 1e-7
         assert abs(product - flat[k] * kernel[k, cls]) <= HALF + 1e-7
+    # pointing at an edge halfway to the unit picks that edge
+    width = float(page.get_attribute(f"{DETAIL} svg.flat-edges", "viewBox").split()[2])
+    mark = page.get_attribute(f"{DETAIL} path.edge-mark", "d")  # "M<x0> <y>L<x1> <cy>"
+    x0, x1, cy = float(mark[1:].split()[0]), *map(float, mark.split("L")[1].split())
+    for target in (40, 1200):
+        x = (x0 + x1) / 2
+        y = (drawn[target][0] + cy) / 2
+        page.mouse.move(box["x"] + x / width * box["width"], box["y"] + y / height * box["height"])
+        row, col = position(page)
+        assert abs(row * 130 + col - target) <= 6, (row * 130 + col, target)  # halfway, a pixel spans twice as many
     assert page.get_attribute(DETAIL, "data-playing") == "false"  # pointing pauses the walk
     # the grid stays as the second drawing
     page.click(f"{DETAIL} [data-drawing=grid]")
