@@ -140,9 +140,10 @@ def _text(x: float, y: float, text: str, size: int = FONT, anchor: str = "middle
             f'fill="{fill}"{bold}{kind}>{_esc(text)}</text>')
 
 
-def _grid(x: float, y: float, values: np.ndarray, fills: list[list[str]], cell: int = CELL,
+def _grid(x: float, y: float, values: np.ndarray, fills: list[list[str]], cls: str, cell: int = CELL,
           digits: int = 2, marks: dict[tuple[int, int], str] | None = None) -> list[str]:
-    """A grid of coloured cells, each holding its number; `marks` puts a label instead (e.g. padding)."""
+    """A grid of coloured cells, each holding its number (text of class `cls`, row by row); `marks` puts a
+    label instead (e.g. padding)."""
     parts = []
     rows, cols = values.shape
     font = FONT if cell >= 36 else max(8, round(cell * 0.34))
@@ -153,7 +154,7 @@ def _grid(x: float, y: float, values: np.ndarray, fills: list[list[str]], cell: 
             parts.append(f'<rect x="{cx:g}" y="{cy:g}" width="{cell}" height="{cell}" fill="{fill}" '
                          f'stroke="#fff" stroke-width="1"/>')
             label = (marks or {}).get((i, j), number(float(values[i, j]), digits))
-            parts.append(_text(cx + cell / 2, cy + cell / 2, label, font, fill=ink(fill)))
+            parts.append(_text(cx + cell / 2, cy + cell / 2, label, font, fill=ink(fill), cls=cls))
     return parts
 
 
@@ -228,11 +229,11 @@ def conv_step(conv: ConvNeuron, lang: str, prefix: str) -> str:
         fills = _fills(patch[c], input_scheme, input_half)
         for i, j in marks:
             fills[i][j] = "#e0e0e0"  # padding: zeros the layer adds around its input
-        body += _grid(x_patch, y, patch[c], fills, marks=marks)
+        body += _grid(x_patch, y, patch[c], fills, "figure-input", marks=marks)
         body.append(_text(x_patch + grid_w + gap / 2, mid, "×", 18))
-        body += _grid(x_kernel, y, conv.kernels[c], _fills(conv.kernels[c], "BrBG", kernel_half))
+        body += _grid(x_kernel, y, conv.kernels[c], _fills(conv.kernels[c], "BrBG", kernel_half), "figure-kernel")
         body.append(_text(x_kernel + grid_w + gap / 2, mid, "=", 18))
-        body += _grid(x_products, y, products[c], _fills(products[c], "RdBu", product_half))
+        body += _grid(x_products, y, products[c], _fills(products[c], "RdBu", product_half), "figure-product")
         body.append(_text(x_products + grid_w + gap / 2, mid, "Σ", 16))
         body.append(_text(x_sum + 8, mid, number(float(sums[c])), FONT, "start", weight="bold",
                           cls="figure-channel-sum"))
@@ -248,9 +249,9 @@ def conv_step(conv: ConvNeuron, lang: str, prefix: str) -> str:
                       weight="bold", cls="figure-output"))
     body.append(_text(x_sum + CELL + 24, y + CELL / 2, words["output"], FONT, "start"))
     where = f"{conv.layer} · {words['neuron'].format(n=conv.neuron)}"
-    body.append(_text(label_w, y + CELL / 2 - 8, where, 11, "start", "#444"))
+    body.append(_text(label_w, y + CELL / 2 - 8, where, 11, "start", "#444", cls="figure-where"))
     body.append(_text(label_w, y + CELL / 2 + 8, words["position"].format(row=conv.row, col=conv.col), 11, "start",
-                      "#444"))
+                      "#444", cls="figure-where"))
     legend_y = y + CELL + 34
     defs = []
     legends = [(input_scheme, "0" if conv.pixels else number(-input_half), "1" if conv.pixels else
@@ -287,12 +288,13 @@ def _map_png(values: np.ndarray, scheme: str, half: float) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _map(x: float, y: float, values: np.ndarray, scheme: str, half: float, size: float) -> tuple[list[str], float]:
+def _map(x: float, y: float, values: np.ndarray, scheme: str, half: float, size: float,
+         cls: str) -> tuple[list[str], float]:
     """A map drawn `size` wide (its height in proportion); returns (parts, drawn height)."""
     h, w = values.shape
     height = size * h / w
-    return [f'<image x="{x:g}" y="{y:g}" width="{size:g}" height="{height:g}" preserveAspectRatio="none" '
-            f'href="{_map_png(values, scheme, half)}"/>',
+    return [f'<image class="{cls}" x="{x:g}" y="{y:g}" width="{size:g}" height="{height:g}" '
+            f'preserveAspectRatio="none" href="{_map_png(values, scheme, half)}"/>',
             f'<rect x="{x:g}" y="{y:g}" width="{size:g}" height="{height:g}" fill="none" stroke="#bbb"/>'], height
 
 
@@ -334,7 +336,7 @@ def elastic(conv: ConvNeuron, lang: str, prefix: str) -> str:
     for c in range(channels):
         y = top + c * row_h
         body.append(_text(x_in - 10, y + in_h / 2, names[c], FONT, "end"))
-        parts, _ = _map(x_in, y, conv.inputs[c], input_scheme, input_half, size)
+        parts, _ = _map(x_in, y, conv.inputs[c], input_scheme, input_half, size, "figure-input-map")
         body += parts
         body.append(_outline(x_in, y, size, conv.inputs.shape[1:], otop, oleft, eh, ew))
         ky = y + (in_h - kh * kcell) / 2
@@ -347,7 +349,7 @@ def elastic(conv: ConvNeuron, lang: str, prefix: str) -> str:
                     f'y2="{y + in_h / 2:g}" stroke="#999"/>')
         body.append(f'<line x1="{x_kernel + kw * kcell + 4:g}" y1="{y + in_h / 2:g}" x2="{x_inter - 4:g}" '
                     f'y2="{y + in_h / 2:g}" stroke="#999"/>')
-        parts, inter_h = _map(x_inter, y, inter[c], "RdBu", value_half, size)
+        parts, inter_h = _map(x_inter, y, inter[c], "RdBu", value_half, size, "figure-channel-map")
         body += parts
         body.append(_outline(x_inter, y, size, inter.shape[1:], conv.row, conv.col, 1, 1))
         body.append(f'<path d="M{x_inter + size + 2:g},{y + inter_h / 2:g} L{x_sum - 12:g},{sum_y + 9:g}" '
@@ -359,7 +361,7 @@ def elastic(conv: ConvNeuron, lang: str, prefix: str) -> str:
     out_y = top + total_h / 2 - out_h / 2
     body.append(f'<line x1="{x_sum + 13:g}" y1="{sum_y + 9:g}" x2="{x_out - 4:g}" y2="{sum_y + 9:g}" '
                 'stroke="#777" stroke-dasharray="4 3" class="figure-flow"/>')
-    parts, _ = _map(x_out, out_y, conv.outputs, "RdBu", value_half, size)
+    parts, _ = _map(x_out, out_y, conv.outputs, "RdBu", value_half, size, "figure-output-map")
     body += parts
     body.append(_outline(x_out, out_y, size, conv.outputs.shape, conv.row, conv.col, 1, 1))
     body.append(_text(x_out + size / 2, out_y + out_h + 12, f"{conv.layer} · {words['neuron'].format(n=conv.neuron)}",
@@ -388,7 +390,7 @@ def pooling(pool: PoolRegion, lang: str, prefix: str) -> str:
     top, x_in = 30, 20
     body = [_text(x_in + rw * CELL / 2, 12, f"{pool.source} · {words['channel_name'].format(n=pool.channel)}",
                   FONT, weight="bold")]
-    body += _grid(x_in, top, pool.region, _fills(pool.region, "RdBu", half))
+    body += _grid(x_in, top, pool.region, _fills(pool.region, "RdBu", half), "figure-region")
     dashes = ("", "5 3", "2 2", "8 3 2 3")
     for (wt, wl, wh, ww), dash in zip(pool.windows, dashes):
         pattern = f' stroke-dasharray="{dash}"' if dash else ""
@@ -408,7 +410,7 @@ def pooling(pool: PoolRegion, lang: str, prefix: str) -> str:
     x_out = x_arrow + 84
     out_top = mid - CELL
     body.append(_text(x_out + CELL, 12, pool.layer, FONT, weight="bold"))
-    body += _grid(x_out, out_top, pool.outputs, _fills(pool.outputs, "RdBu", half))
+    body += _grid(x_out, out_top, pool.outputs, _fills(pool.outputs, "RdBu", half), "figure-pooled")
     for k, dash in enumerate(dashes):
         i, j = divmod(k, 2)
         pattern = f' stroke-dasharray="{dash}"' if dash else ""
