@@ -11,6 +11,8 @@ import re
 
 import pytest
 
+from .test_own_networks import zoo  # noqa: F401  (the fixture: the zoo networks, built once for this module)
+
 pytestmark = pytest.mark.e2e
 
 SECTIONS = {"conv-step": "article-convolution", "elastic": "article-convolution", "pooling": "article-pooling",
@@ -60,3 +62,51 @@ def test_softmax_figure_agrees_with_the_pages_probabilities(open_page, path):
     assert data["names"] == [data["classes"][k] for k in order]  # in the page's language, most probable first
     for text, k in zip(data["shares"], order, strict=True):
         assert abs(float(text.rstrip("%")) - 100 * data["probabilities"][k]) <= 0.005 + 1e-6
+
+
+@pytest.mark.parametrize("origin", ["file"])
+def test_the_elastic_views_edges_flow_unless_the_reader_asks_for_less_motion(open_page):
+    page = open_page().page
+    animation = "() => getComputedStyle(document.querySelector('[data-figure-svg=elastic] .figure-flow')).animationName"
+    assert page.evaluate(animation) == "figure-flow"
+    page.emulate_media(reduced_motion="reduce")
+    assert page.evaluate(animation) == "none"
+
+
+ZOO_FIGURES = """() => Object.fromEntries([...document.querySelectorAll("[data-figure-svg]")].map((svg) => [
+  svg.dataset.figureSvg, { texts: [...svg.querySelectorAll("text")].map((t) => t.textContent),
+                           inputs: svg.querySelectorAll("image.figure-input-map").length,
+                           chosen: svg.querySelectorAll(".figure-chosen").length,
+                           width: svg.getBoundingClientRect().width }]))"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["pytorch", "keras", "tfjs"])
+def test_figures_follow_a_network_that_is_not_tinyvgg(browser, zoo, name):  # noqa: F811
+    """Greyscale input has one channel row, average pooling says "mean" and boxes no cell, and the
+    convolution step's output is numpy's value for the neuron and position it names."""
+    from numpy_network import forward as numpy_forward
+
+    from .test_own_networks import SAMPLE_PATH, _open
+    from .test_own_networks import load_image as load  # the image as the network takes it
+
+    site = zoo[name]
+    arch = site.network.architecture
+    context, page, errors = _open(browser, site.folder, width=1440, height=900)
+    figures = page.evaluate(ZOO_FIGURES)
+    assert sorted(figures) == ["conv-step", "elastic", "pooling", "softmax"]
+    assert figures["elastic"]["inputs"] == arch.input_shape[-1]
+    pool = next(layer for layer in arch.layers if layer.kind == "pool")
+    assert ("mean" if pool.op == "avg" else "max") in figures["pooling"]["texts"]
+    assert figures["pooling"]["chosen"] == (4 if pool.op == "max" else 0)
+    texts = figures["conv-step"]["texts"]
+    layer, neuron = re.fullmatch(r"(\S+) · neuron (\d+)", next(t for t in texts if " · neuron " in t)).groups()
+    row, col = map(int, re.fullmatch(r"row (\d+), column (\d+)", next(t for t in texts if t.startswith("row "))
+                                     ).groups())
+    reference = numpy_forward(arch, site.network.params, load(SAMPLE_PATH, arch.input_shape))
+    output = reference[layer][row, col, int(neuron)]
+    printed = page.evaluate("() => document.querySelector('[data-figure-svg=conv-step] .figure-output').textContent")
+    assert abs(float(printed.replace("\u2212", "-")) - output) <= 0.005 + 1e-6
+    assert all(f["width"] > 200 for f in figures.values())
+    context.close()
+    assert errors == []
