@@ -114,6 +114,8 @@ def significant(value: float) -> str:
     """A positive number to three significant digits; as a.bc × 10ⁿ when it is very large or small."""
     if value == 0:
         return "0"
+    if not math.isfinite(value):  # e to a logit above ~709 leaves float64
+        return "∞"
     exponent = math.floor(math.log10(value))
     if -2 <= exponent < 5:
         return f"{value:.{max(0, 2 - exponent)}f}"
@@ -317,7 +319,9 @@ def elastic(conv: ConvNeuron, lang: str, prefix: str) -> str:
     out_h = size * conv.outputs.shape[0] / conv.outputs.shape[1]
     kcell = min(16, 64 // max(kh, kw))
     row_h = max(in_h, out_h, kh * kcell) + 18
-    x_in, x_kernel, x_inter, x_sum, x_out = 78, 78 + size + 34, 78 + size + 68 + kw * kcell, 0.0, 0.0
+    x_in = 78.0
+    x_kernel = x_in + size + 34
+    x_inter = x_kernel + kw * kcell + 34
     x_sum = x_inter + size + 56
     x_out = x_sum + 56
     width = x_out + size + 20
