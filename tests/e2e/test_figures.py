@@ -1,7 +1,8 @@
 """The article's four build-time figures in the built site, as a reader sees them in Chromium, both languages.
 
 tests/test_figures.py checks every number against numpy; here: each figure is on the page where its
-section is, drawn (non-empty, inside the article's column, at a desktop and a phone width), described for
+section is, drawn (non-empty, inside the article's column at a desktop width, scrolling sideways at a legible
+size on a phone), described for
 screen readers, captioned in the page's language, and its softmax agrees with the page's own data.
 """
 
@@ -25,7 +26,9 @@ FIGURES = """() => [...document.querySelectorAll(".article figure.article-figure
   while (heading && !/^H[23]$/.test(heading.tagName)) heading = heading.previousElementSibling;
   return { name: f.dataset.figure, role: svg.getAttribute("role"), label: svg.getAttribute("aria-label"),
            caption: f.querySelector("figcaption").textContent.trim(), section: heading && heading.id,
-           width: box.width, height: box.height, inside: box.left >= column.left - 1 && box.right <= column.right + 1,
+           width: box.width, height: box.height, scrolls: f.scrollWidth > f.clientWidth,
+           inside: f.getBoundingClientRect().right <= column.right + 1 && (f.scrollWidth > f.clientWidth
+             || (box.left >= column.left - 1 && box.right <= column.right + 1)),
            texts: svg.querySelectorAll("text").length };
 })"""
 SHARES = """async () => {
@@ -42,12 +45,15 @@ SHARES = """async () => {
 @pytest.mark.parametrize("path", ["", "zh/index.html"], ids=["en", "zh"])
 def test_the_four_figures_are_drawn_in_their_sections(open_page, path, width):
     page = open_page(path=path, width=width).page
+    assert page.evaluate("() => document.documentElement.scrollWidth") == width  # no sideways page scroll
     figures = page.evaluate(FIGURES)
     assert [f["name"] for f in figures] == ["conv-step", "elastic", "softmax", "pooling"]  # the article's order
     for figure in figures:
         assert figure["section"] == SECTIONS[figure["name"]], figure["name"]
         assert figure["role"] == "img" and len(figure["label"]) > 40
         assert figure["width"] > 200 and figure["height"] > 100 and figure["inside"], figure
+        # A phone scrolls a wide figure sideways at a legible size instead of shrinking it to nothing.
+        assert figure["width"] >= 520 if width < 600 else not figure["scrolls"], figure
         assert figure["texts"] > 5 or figure["name"] == "elastic"
         han = len(re.findall(r"[\u4e00-\u9fff]", figure["caption"]))
         assert (han > 40) if path else (han == 0 and len(figure["caption"]) > 150), figure["name"]
