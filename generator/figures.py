@@ -304,8 +304,10 @@ def _outline(x: float, y: float, size: float, shape: tuple[int, int], top: float
              h: float, w: float) -> str:
     """A box around cells (top, left, h, w) of a map drawn at (x, y), `size` wide."""
     scale = size / shape[1]
-    return (f'<rect x="{x + left * scale:g}" y="{y + top * scale:g}" width="{w * scale:g}" height="{h * scale:g}" '
-            'fill="none" stroke="#000" stroke-width="1.5"/>')
+    box = f'x="{x + left * scale:g}" y="{y + top * scale:g}" width="{w * scale:g}" height="{h * scale:g}" fill="none"'
+    # A white halo under the black line: the box stays visible on dark pixels and on saturated colours alike.
+    return f'<rect {box} stroke="#fff" stroke-width="3.5"/><rect {box} stroke="#000" stroke-width="1.5"/>'
+
 
 
 def elastic(conv: ConvNeuron, lang: str, prefix: str) -> str:
