@@ -3,9 +3,12 @@
 Policy for raw HTML in the Markdown: it is not trusted and is shown as text (markdown-it's `html`
 option is off), so the article cannot inject scripts or markup. `{...}` attribute lines may set only
 `id` and `class` (no `style`, no `on*` handlers), and links with `javascript:` or other unsafe URLs
-stay plain text (markdown-it's validateLink). Two fenced blocks are directives:
+stay plain text (markdown-it's validateLink). Three fenced blocks are directives:
 ```` ```explorer ```` marks where the hyperparameter explorer goes and ```` ```chart NAME ```` where an
-Altair chart goes; the page's scripts fill both. A `{#id}` line before a heading sets its anchor.
+Altair chart goes; the page's scripts fill both. ```` ```figure NAME ```` places one of the build-time
+figures (figures.NAMES), its Markdown content the caption; `place_figures` puts the SVG in once the
+forward pass has run, or drops the figure when the network has no layer of its kind. A `{#id}` line
+before a heading sets its anchor.
 
 A ```` ````model trained ```` block (four backticks, so it may hold ```` ```chart ```` fences) is
 Markdown shown only when the weights carry a training history; its `{name}` placeholders are
@@ -27,7 +30,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import latex2mathml.converter
@@ -37,6 +40,7 @@ from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from .errors import InputError, not_utf8
+from .figures import NAMES as FIGURES
 from .network_facts import fill, network_facts
 
 
@@ -52,6 +56,7 @@ class Article:
     html: str
     sections: tuple[Section, ...]
     charts: tuple[str, ...]  # chart names the article asks for, in order
+    figures: tuple[str, ...] = ()  # figure names (figures.NAMES) the article places, in order
 
 
 def _math(latex: str, options: dict) -> str:
@@ -59,6 +64,9 @@ def _math(latex: str, options: dict) -> str:
     return latex2mathml.converter.convert(latex.strip(), display=display)
 
 
+# Where a figure's SVG goes: the figures are drawn after the forward pass, the article before it.
+_FIGURE_SLOT = "<!--figure-svg:{}-->"
+_FIGURE = re.compile(r'<figure class="article-figure" data-figure="([a-z-]+)">.*?</figure>\n', re.DOTALL)
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 # What an ````if```` block may depend on: the weights are the bundled default model or not, the gallery
 # pictures are the bundled ones (drawn by our code) or someone's own.
@@ -67,6 +75,10 @@ CONDITIONS = ("default-model", "other-model", "our-pictures", "own-pictures")
 
 class _UnknownFact(Exception):
     """A model or if block names a placeholder the facts do not have."""
+
+
+class _UnknownFigure(Exception):
+    """A figure block names a figure that is not one of figures.NAMES."""
 
 
 class _UnknownCondition(Exception):
@@ -112,6 +124,13 @@ def _fence(renderer, tokens: list[Token], idx: int, options, env) -> str:
         return _if_block(None, token.content, env)
     if info[:1] == ["explorer"]:
         return '<div class="explorer" data-role="explorer"></div>\n'
+    if info[:1] == ["figure"] and len(info) == 2:
+        if info[1] not in FIGURES:
+            raise _UnknownFigure(info[1])
+        env.setdefault("figures", []).append(info[1])
+        caption = env["parser"].render(token.content, env)
+        return (f'<figure class="article-figure" data-figure="{info[1]}">\n{_FIGURE_SLOT.format(info[1])}\n'
+                f"<figcaption>{caption}</figcaption>\n</figure>\n")
     if info[:1] == ["chart"] and len(info) == 2:
         env.setdefault("charts", []).append(info[1])
         return f'<figure class="chart" data-chart="{html.escape(info[1])}"></figure>\n'
@@ -175,9 +194,22 @@ def render_article(source: Path, facts: dict[str, str] | None = None, words: dic
     except _UnknownFact as exc:
         raise InputError(source, f"a model or if block uses {{{exc}}}, which is not one of the facts "
                                  f"({', '.join(env['known'])})") from None
+    except _UnknownFigure as exc:
+        raise InputError(source, f"a figure block names {str(exc)!r}, which is not one of "
+                                 f"{', '.join(FIGURES)}") from None
     except _UnknownCondition as exc:
         raise InputError(source, f"an if block's condition {str(exc)!r} is not one of "
                                  f"{', '.join(CONDITIONS)}") from None
     except Exception as exc:  # latex2mathml raises many types for malformed LaTeX
         raise InputError(source, f"a formula cannot be converted to MathML ({exc})") from None
-    return Article(html=body, sections=tuple(sections), charts=tuple(env.get("charts", [])))
+    return Article(html=body, sections=tuple(sections), charts=tuple(env.get("charts", [])),
+                   figures=tuple(env.get("figures", [])))
+
+
+def place_figures(article: Article, svgs: dict[str, str | None]) -> Article:
+    """The article with each figure's SVG in its slot; a figure whose SVG is None (the network has no layer
+    of that kind) is left out with its caption."""
+    def place(match: re.Match) -> str:
+        svg = svgs.get(match[1])
+        return "" if svg is None else match[0].replace(_FIGURE_SLOT.format(match[1]), svg, 1)
+    return replace(article, html=_FIGURE.sub(place, article.html))

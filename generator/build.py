@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import InputError
+from .figure_data import Figures
 from .network.description import param_count
 from .network.normalization import Normalization, normalized
 from .wording import counted
@@ -141,11 +142,13 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
     from an earlier call, stages whose inputs did not change are reused.
     """
     from . import about
-    from .article import render_article
+    from .article import place_figures, render_article
     from .charts import chart_specs, vega_runtime
     from .colors import palettes
     from .config import load_config
     from .encode import encode_network, encode_sample
+    from .figure_data import figure_data
+    from .figures import render_figures
     from .hyperparams import explorer_data
     from .images import load_rgb, network_input
     from .model import compiled_forward, device_description
@@ -210,10 +213,13 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
 
         ids, titles = [s.id for s in config.samples], [s.title for s in config.samples]
 
-        def model_stages() -> tuple[int, dict[str, dict[str, Any]], bytes]:
+        def model_stages() -> tuple[int, dict[str, dict[str, Any]], bytes, Figures]:
             with _stage(f"forward pass ({counted(len(images), 'image')} on {device_description()})", report):
                 forward = compiled_forward(arch)
                 outputs = {name: np.asarray(value) for name, value in forward(model.params, images).items()}
+            first = ids.index(config.default_sample)  # the article's figures show the sample shown first
+            figures = figure_data(arch, model.params, images[first],
+                                  {name: value[first] for name, value in outputs.items()}, model.class_names)
             with _stage("precompute", report):
                 samples = precompute_samples(ids, titles, images, outputs, arch)
                 network = precompute_network(model.params, model.class_names, arch)
@@ -222,12 +228,15 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
                 data_files.update({f"samples/{s.id}": encode_sample(s) for s in samples})
                 check_first_view(options.weights, data_files[f"samples/{config.default_sample}"])
                 thumbnails = thumbnail_strip(pictures)
-            return len(samples), data_files, thumbnails
+            return len(samples), data_files, thumbnails, figures
 
-        (sample_count, data_files, thumbnails), reused = cache.get(
+        (sample_count, data_files, thumbnails, figures), reused = cache.get(
             "model", digest(model.params, model.class_names, images, ids, titles, arch), model_stages)
         if reused:
             report("forward..encode reused (inputs unchanged)", 0.0)
+        with _stage("figures", report):
+            articles = {lang: place_figures(article, render_figures(figures, lang, shown[lang]))
+                        for lang, article in articles.items()}
 
         def chart_stage() -> tuple[dict[str, dict[str, Any]], dict[str, list[str]], str]:
             return chart_specs(), palettes(), runtime.result()

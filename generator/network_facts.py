@@ -122,7 +122,8 @@ def network_facts(arch: Architecture, lang: str, parameters: int) -> dict[str, s
     facts.update(dict.fromkeys(("kernel", "kernel_h", "kernel_w", "kernel_cells_word", "conv1_in", "conv1_in_word",
                                 "conv1_in_channels", "conv1_filters", "conv1_kernels", "conv1_map", "conv1_fits",
                                 "conv1_row", "pool_window", "pool_stride", "pool_cells_word", "conv1_padding",
-                                "conv1_step", "pool_title", "pool_layer", "pool_rule", "pool_effect"), "—"))
+                                "conv1_step", "pool_title", "pool_layer", "pool_rule", "pool_effect", "pool_kept"),
+                               "—"))
     if convs:
         conv, out = convs[0]
         index = arch.layers.index(conv)
@@ -165,7 +166,12 @@ def network_facts(arch: Architecture, lang: str, parameters: int) -> dict[str, s
             effect = (f"{shrink}：每个窗口都由它的平均值代表，一个反应占满窗口的部分越多，留下的就越多。" if zh
                       else f"{shrink}; each window is summed up by its mean, so a response survives in proportion "
                            "to how much of the window it fills.")
-        facts.update({"pool_window": _size(pool.pool_size), "pool_stride": str(pool.strides[1]),
+        if pool.op == "max":
+            kept = "每个窗口保留下来的那个值用黑框标出。" if zh else "The value each window keeps is boxed in black."
+        else:
+            kept = ("每个输出都是它窗口里所有值的平均，没有哪一个格子被单独挑出来。" if zh
+                    else "Each output is the mean of its whole window: no single cell is picked.")
+        facts.update({"pool_kept": kept, "pool_window": _size(pool.pool_size), "pool_stride": str(pool.strides[1]),
                       "pool_cells_word": cells, "pool_title": title, "pool_layer": layer, "pool_rule": rule,
                       "pool_effect": effect})
     return facts
