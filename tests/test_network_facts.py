@@ -61,7 +61,7 @@ def test_every_placeholder_in_both_articles_is_a_fact(tmp_path: Path):
 def test_an_unknown_placeholder_is_one_line_naming_it(tmp_path: Path):
     source = tmp_path / "en.md"
     source.write_text("{#a}\n## A\n\nThe input is {net.input_size}.\n\nIt has {net.wheels} wheels.\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"line 6: \{net.wheels\} is not a fact about the network"):
+    with pytest.raises(InputError, match=r"line 6: \{net.wheels\} is not a known fact; known: .*input_size"):
         render_article(source, None, network=network_facts(TINYVGG, "en", PARAM_COUNT))
 
 
