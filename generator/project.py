@@ -30,8 +30,8 @@ def _check_target(target: Path) -> None:
 
 
 def _fill(folder: Path) -> None:
-    shutil.copytree(CONTENT, folder / "content", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(WEIGHTS, folder / "weights", ignore=shutil.ignore_patterns("__pycache__"))
+    _copy_tree(CONTENT, folder / "content")
+    _copy_tree(WEIGHTS, folder / "weights")
     (folder / WORKFLOW).parent.mkdir(parents=True)
     shutil.copyfile(TEMPLATE / "pages.yml", folder / WORKFLOW)
     shutil.copyfile(TEMPLATE / "README.md", folder / "README.md")
@@ -41,18 +41,30 @@ def _fill(folder: Path) -> None:
     (folder / ".gitignore").write_text("/build/\n/build.*/\n/runs/\n", encoding="utf-8")
 
 
+
+def _copy_tree(source: Path, target: Path) -> None:
+    """The files under `source` (not __pycache__), new files with the modes the umask gives: copytree would copy
+    the installed package's modes instead."""
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.relative_to(source).parts:
+            (target / path.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target / path.relative_to(source))
+
+
 def create_project(target: Path) -> list[Path]:
     """Write a new project into `target` (missing or empty); returns its files, relative to it."""
     _check_target(target)
     target = Path(target).absolute()
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    # mkdtemp's folder is private (0700) whatever the umask: the project is made inside it by mkdir, so it gets
+    # the mode any new folder gets.
+    container = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
-        staging.chmod(0o755)  # mkdtemp's 0700 would otherwise become the project folder's mode
+        staging = container / target.name
+        staging.mkdir()
         _fill(staging)
         if target.is_dir():
             target.rmdir()  # empty, checked above; rmdir refuses if something appeared meanwhile
         staging.rename(target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    finally:
+        shutil.rmtree(container, ignore_errors=True)
     return sorted(p.relative_to(target) for p in target.rglob("*") if p.is_file())

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, modes
 
 CLI = [sys.executable, "-m", "cnn_explainer"]
 
@@ -104,3 +104,11 @@ def test_help_shows_the_default_a_run_from_here_would_use(tmp_path):
     (tmp_path / "weights").mkdir()
     here = " ".join(_run("build", "--help", cwd=tmp_path).stdout.split())
     assert "[default: (./content/)]" in here and "[default: (./weights/)]" in here
+
+
+def test_the_new_project_has_the_modes_the_umask_gives(tmp_path, umask):
+    from cnn_explainer.project import create_project
+
+    create_project(tmp_path / "site")
+    assert modes(tmp_path / "site") == {("d", 0o777 & ~umask), ("f", 0o666 & ~umask)}
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
