@@ -171,7 +171,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             check_target(options.out, [*given, *(s.path for s in config.samples), *options.images])
             model = normalized(model, options.normalize or config.normalize,
                                "--normalize" if options.normalize else options.content / "site.toml")
-            history = about.load_history(options.weights)
+            history = about.load_history(options.weights, len(model.class_names))
             static = read_static_files(options.content)
             arch = model.architecture
             parameters = param_count(arch)

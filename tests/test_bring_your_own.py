@@ -177,3 +177,23 @@ def test_a_network_of_another_size_decodes_each_gallery_image_once(tmp_path, mon
     assert len(opened) == len(set(opened)) == (3 if with_images else 10)
     site = page_json(tmp_path / "site")
     assert len(site["samples"]) == len(opened)
+
+
+def test_a_history_of_another_model_is_one_line_naming_it(tmp_path):
+    """A user's 5-class model in a folder that still holds the 10-class default's history.json."""
+    import shutil
+
+    import jax
+    from cnn_explainer.model import init_params
+    from cnn_explainer.network.description import tinyvgg_like
+    from cnn_explainer.weights import Model, save_model
+
+    arch = tinyvgg_like(classes=5)
+    params = jax.tree_util.tree_map(np.asarray, init_params(jax.random.PRNGKey(0), arch))
+    save_model(Model(params=params, class_names=tuple(EVIL[:5]), architecture=arch), tmp_path / "m")
+    shutil.copyfile(DEFAULT_WEIGHTS / "history.json", tmp_path / "m" / "history.json")
+    result = build("--weights", str(tmp_path / "m"), "--out", str(tmp_path / "site"))
+    assert result.exit_code == 2 and not (tmp_path / "site").exists()  # as every bad input
+    assert result.output.splitlines()[-1] == (
+        f"error: {tmp_path / 'm' / 'history.json'}: the training history is of a model with 10 classes, but the "
+        "model beside it has 5; remove it or put the model's own history there")
