@@ -116,6 +116,8 @@ def network_facts(arch: Architecture, lang: str, parameters: int) -> dict[str, s
                         else ("被拆成红、绿、蓝三个通道" if zh else "split into its red, green and blue channels")),
         "input_names": (("（灰度）" if zh else "(grey)") if channels == 1
                         else ("（红、绿、蓝）" if zh else "(red, green, blue)")),
+        "photo": (("一张小小的灰度照片" if zh else "a small greyscale photo") if channels == 1
+                  else ("一张小小的彩色照片" if zh else "a small colour photo")),
     }
     # A network without convolutions (or pooling) still fills the sections about them, with a dash.
     facts.update(dict.fromkeys(("kernel", "kernel_h", "kernel_w", "kernel_cells_word", "conv1_in", "conv1_in_word",

@@ -80,3 +80,18 @@ def test_the_pooling_section_says_what_the_networks_pooling_does():
 def test_one_input_channel_is_singular():
     assert network_facts(PYTORCH, "en", 8_070)["conv1_in_channels"] == "1 channel"
     assert network_facts(TINYVGG, "en", PARAM_COUNT)["conv1_in_channels"] == "3 channels"
+
+
+@pytest.mark.parametrize("lang,colour,grey", [
+    ("en", "a small colour photo", "a small greyscale photo"),
+    ("zh", "彩色照片", "灰度照片"),
+], ids=["en", "zh"])
+def test_the_article_calls_the_input_a_greyscale_photo_only_for_a_greyscale_network(lang, colour, grey):
+    words = page_words(tuple(f"class {i}" for i in range(10)))
+    intro = {}
+    for name, arch in (("rgb", TINYVGG), ("grey", PYTORCH)):
+        html = render_article(REPO / "content" / f"{lang}.md", None, words,
+                              network=network_facts(arch, lang, 8_070)).html
+        intro[name] = html[:html.index("</p>")]  # the opening paragraph, which says what the network looks at
+    assert colour in intro["rgb"] and grey not in intro["rgb"]
+    assert grey in intro["grey"] and colour not in intro["grey"]
