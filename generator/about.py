@@ -62,8 +62,12 @@ def _count(source: Path, where: str, value: Any) -> int:
     return value
 
 
-def load_history(weights: str | Path) -> History | None:
-    """history.json beside the model, checked; None when the weights came without one."""
+def load_history(weights: str | Path, model_classes: int | None = None) -> History | None:
+    """history.json beside the model, checked; None when the weights came without one.
+
+    `model_classes`, the model's class count, must be the history's: a history left beside another model (a user's
+    own weights copied over a trained folder) would describe a network that is not the one shown.
+    """
     source = resolve_model_file(weights).parent / HISTORY_FILE
     if not source.is_file():
         return None
@@ -94,6 +98,9 @@ def load_history(weights: str | Path) -> History | None:
             and all(isinstance(r, list) and len(r) == classes for r in matrix)):
         raise InputError(source, f"summary.confusion_matrix must be {classes} rows of {classes} counts, one per "
                                  f"class ({MIN_CLASSES} to {MAX_CLASSES} classes)")
+    if model_classes is not None and classes != model_classes:
+        raise InputError(source, f"the training history is of a model with {classes} classes, but the model "
+                                 f"beside it has {model_classes}; remove it or put the model's own history there")
     confusion = np.array([[_count(source, "summary.confusion_matrix", v) for v in row] for row in matrix], np.int64)
     if not confusion.sum(axis=1).all():
         raise InputError(source, "summary.confusion_matrix has a class with no validation images")

@@ -23,7 +23,8 @@ model learned from only when it is the one shown. A ```` ````filled ```` block i
 article never names a class the model does not have. (Placeholders are filled only inside blocks:
 elsewhere `{z_i}` is LaTeX.)
 `{net.<name>}` placeholders, anywhere in the text, are the numbers of the network shown
-(generator/network_facts.py).
+(generator/network_facts.py). One function, `fill`, fills both kinds: the `net.` ones before the
+Markdown is parsed, a block's own when the block is rendered.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from .errors import InputError, not_utf8
 from .figures import NAMES as FIGURES
-from .network_facts import fill, network_facts
+from .network_facts import PLACEHOLDER as NET_PLACEHOLDER
+from .network_facts import network_facts
 
 
 @dataclass(frozen=True)
@@ -67,14 +69,10 @@ def _math(latex: str, options: dict) -> str:
 # Where a figure's SVG goes: the figures are drawn after the forward pass, the article before it.
 _FIGURE_SLOT = "<!--figure-svg:{}-->"
 _FIGURE = re.compile(r'<figure class="article-figure" data-figure="([a-z-]+)">.*?</figure>\n', re.DOTALL)
-_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+BLOCK_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")  # only inside blocks: elsewhere {z_i} is LaTeX
 # What an ````if```` block may depend on: the weights are the bundled default model or not, the gallery
 # pictures are the bundled ones (drawn by our code) or someone's own.
 CONDITIONS = ("default-model", "other-model", "our-pictures", "own-pictures")
-
-
-class _UnknownFact(Exception):
-    """A model or if block names a placeholder the facts do not have."""
 
 
 class _UnknownFigure(Exception):
@@ -85,43 +83,50 @@ class _UnknownCondition(Exception):
     """An if block names a condition that is not one of CONDITIONS."""
 
 
-def _filled(text: str, values: dict[str, str], env: dict) -> str:
-    def fill(match: re.Match) -> str:
-        if match[1] not in values:
-            env["known"] = sorted(values)
-            raise _UnknownFact(match[1])
-        return values[match[1]]
+def fill(text: str, values: dict[str, str], pattern: re.Pattern, source: object, first_line: int = 1) -> str:
+    """`text` with every placeholder `pattern` matches replaced from `values` (keyed by the match's group 1);
+    one the values lack is an InputError naming it, its line and the names there are."""
+    def value(match: re.Match) -> str:
+        name = match[1]
+        if name not in values:
+            line = first_line + text.count("\n", 0, match.start())
+            raise InputError(source, f"line {line}: {match[0]} is not a known fact; known: "
+                                     f"{', '.join(sorted(values))}")
+        return values[name]
+    return pattern.sub(value, text)
 
-    return env["parser"].render(_PLACEHOLDER.sub(fill, text), env)
+
+def _filled(token: Token, values: dict[str, str], env: dict) -> str:
+    """A block's Markdown with its `{name}` placeholders filled, rendered."""
+    first_line = (token.map or [0])[0] + 2  # the line after the opening fence
+    return env["parser"].render(fill(token.content, values, BLOCK_PLACEHOLDER, env["source"], first_line), env)
 
 
-def _model_block(variant: str, text: str, env: dict) -> str:
+def _model_block(variant: str, token: Token, env: dict) -> str:
     facts = env.get("facts")
     if (variant == "trained") != (facts is not None):
         return ""
-    return _filled(text, {**env["words"], **facts}, env) if facts else env["parser"].render(text, env)
+    return _filled(token, {**env["words"], **facts}, env) if facts else env["parser"].render(token.content, env)
 
 
-def _if_block(condition: str | None, text: str, env: dict) -> str:
+def _if_block(condition: str | None, token: Token, env: dict) -> str:
     """An ````if CONDITION```` block, or with None a ````filled```` one, shown always."""
-    if condition is None:
-        return _filled(text, {**env["words"], **(env.get("facts") or {})}, env)
-    if condition not in CONDITIONS:
+    if condition is not None and condition not in CONDITIONS:
         raise _UnknownCondition(condition)
-    if condition not in env["conditions"]:
+    if condition is not None and condition not in env["conditions"]:
         return ""
-    return _filled(text, {**env["words"], **(env.get("facts") or {})}, env)
+    return _filled(token, {**env["words"], **(env.get("facts") or {})}, env)
 
 
 def _fence(renderer, tokens: list[Token], idx: int, options, env) -> str:
     token = tokens[idx]
     info = token.info.strip().split()
     if info[:1] == ["model"] and len(info) == 2 and info[1] in ("trained", "untrained"):
-        return _model_block(info[1], token.content, env)
+        return _model_block(info[1], token, env)
     if info[:1] == ["if"] and len(info) == 2:
-        return _if_block(info[1], token.content, env)
+        return _if_block(info[1], token, env)
     if info == ["filled"]:
-        return _if_block(None, token.content, env)
+        return _if_block(None, token, env)
     if info[:1] == ["explorer"]:
         return '<div class="explorer" data-role="explorer"></div>\n'
     if info[:1] == ["figure"] and len(info) == 2:
@@ -176,9 +181,10 @@ def render_article(source: Path, facts: dict[str, str] | None = None, words: dic
         from .model import PARAM_COUNT
         from .network.description import TINYVGG
         network = network_facts(TINYVGG, source.stem, PARAM_COUNT)
-    text = fill(text, network, source)
+    text = fill(text, network, NET_PLACEHOLDER, source)
     md = _parser()
-    env: dict = {"facts": facts, "parser": md, "words": dict(words or {}), "conditions": conditions}
+    env: dict = {"facts": facts, "parser": md, "words": dict(words or {}), "conditions": conditions,
+                 "source": source}
     tokens = md.parse(text, env)
     sections = []
     for index, token in enumerate(tokens):
@@ -191,9 +197,8 @@ def render_article(source: Path, facts: dict[str, str] | None = None, words: dic
             sections.append(Section(str(anchor), title, int(token.tag[1])))
     try:
         body = md.renderer.render(tokens, md.options, env)
-    except _UnknownFact as exc:
-        raise InputError(source, f"a model or if block uses {{{exc}}}, which is not one of the facts "
-                                 f"({', '.join(env['known'])})") from None
+    except InputError:
+        raise
     except _UnknownFigure as exc:
         raise InputError(source, f"a figure block names {str(exc)!r}, which is not one of "
                                  f"{', '.join(FIGURES)}") from None

@@ -150,7 +150,7 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
     from .figure_data import figure_data
     from .figures import render_figures
     from .hyperparams import explorer_data
-    from .images import load_rgb, network_input
+    from .images import SIZE, load_rgb_sizes, network_input
     from .model import compiled_forward, device_description
     from .network_facts import network_facts
     from .precompute import precompute_network, precompute_samples
@@ -167,21 +167,22 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
             # inside one (or inside another build), is refused: replacing it would delete or pollute that.
             given = [options.content, options.weights, *([options.classes] if options.classes else [])]
             check_target(options.out, given)
-            config = load_config(options.content, list(options.images) or None, options.base_url, warn,
-                                 options.default_sample)
-            check_target(options.out, [*given, *(s.path for s in config.samples), *options.images])
             model = load_model(options.weights, options.classes)
+            height, width, channels = model.architecture.input_shape
+            config = load_config(options.content, list(options.images) or None, options.base_url, warn,
+                                 options.default_sample, (width, height))
+            check_target(options.out, [*given, *(s.path for s in config.samples), *options.images])
             model = normalized(model, options.normalize or config.normalize,
                                "--normalize" if options.normalize else options.content / "site.toml")
-            history = about.load_history(options.weights)
+            history = about.load_history(options.weights, len(model.class_names))
             static = read_static_files(options.content)
             arch = model.architecture
             parameters = param_count(arch)
-            pictures = [s.picture if s.picture is not None else load_rgb(s.path) for s in config.samples]  # 64x64
-            height, width, channels = arch.input_shape
-            inputs = pictures if (height, width) == (64, 64) else [load_rgb(s.path, (width, height))
-                                                                   for s in config.samples]
-            images = np.stack([network_input(p, channels) for p in inputs])
+            sizes = tuple(dict.fromkeys(((SIZE, SIZE), (width, height))))  # the thumbnail's, the network's
+            decoded = [s.pictures or dict(zip(sizes, load_rgb_sizes(s.path, sizes), strict=True))
+                       for s in config.samples]  # each file decoded once
+            pictures = [d[SIZE, SIZE] for d in decoded]
+            images = np.stack([network_input(d[width, height], channels) for d in decoded])
             conditions = frozenset({
                 "default-model" if is_default_model(options.weights) else "other-model",
                 "our-pictures" if are_bundled_pictures(s.path for s in config.samples) else "own-pictures"})

@@ -145,10 +145,13 @@ def predict(weights: Path | None, classes: Path | None, normalize: tuple[str, st
 def new(folder: Path) -> None:
     """Start a project in FOLDER (new or empty): the default content and weights, a GitHub Pages
     workflow and a README; then `cd FOLDER && cnn-explainer build`."""
-    from .project import create_project
+    from .project import create_project, install_source
 
     files = create_project(folder)
     click.echo(f"wrote {len(files)} files into {folder}; next: cd {folder} && cnn-explainer build")
+    if install_source() is None:
+        click.echo(f"warning: {folder / 'requirements.txt'}: names no cnn-explainer for the Pages workflow to "
+                   "install (it is not on PyPI); its comments say what to write", err=True)
 
 
 class _InputSize(click.ParamType):

@@ -17,7 +17,8 @@ from typing import Any
 from PIL import Image
 
 from .errors import InputError, not_utf8, printable
-from .image_files import image_files, usable_images
+from .image_files import image_files, usable_pictures
+from .images import SIZE
 from .network.normalization import Normalization, parse_normalization
 
 CONFIG_FILE = "site.toml"
@@ -65,8 +66,9 @@ class SampleSource:
     id: str
     title: str
     path: Path
-    # decoded already when `--images` checked the file, so the build does not decode it twice
-    picture: Image.Image | None = field(default=None, compare=False, repr=False)
+    # (width, height) -> the picture at that size, decoded once when `--images` checked the file (the gallery's
+    # 64x64 and the network's input size), so the build does not decode it again; empty for site.toml's samples
+    pictures: dict[tuple[int, int], Image.Image] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -201,15 +203,17 @@ def read_manifest(folder: Path) -> dict[str, tuple[int, str | None]]:
     return listed
 
 
-def samples_from_paths(paths: list[Path], warn: Callable[[str], None] | None = None) -> list[SampleSource]:
+def samples_from_paths(paths: list[Path], warn: Callable[[str], None] | None = None,
+                       input_size: tuple[int, int] = (SIZE, SIZE)) -> list[SampleSource]:
     """`--images` arguments (files or folders of images) as gallery entries, in a stable order.
 
     image_files.py holds the policy (each file once, a bad one skipped with a warning); the gallery
     takes at most MAX_SAMPLES. Ids come from the file name, any bytes of it that are not UTF-8 shown
     as U+FFFD; so do titles, unless the folder's images.toml gives one. Files that manifest lists come
-    first, in its order; the rest keep the order they were given in.
+    first, in its order; the rest keep the order they were given in. Each picture is kept at 64x64 and at
+    `input_size` (width, height), the network's.
     """
-    pictures = usable_images(image_files(paths), warn)
+    pictures = usable_pictures(image_files(paths), warn, sizes=tuple(dict.fromkeys(((SIZE, SIZE), input_size))))
     if len(pictures) > MAX_SAMPLES:
         raise InputError("--images", f"{len(pictures)} usable images, more than the gallery's limit of "
                                      f"{MAX_SAMPLES}; choose fewer")
@@ -266,8 +270,11 @@ def _normalize(source: Path, value: Any, where: str) -> Normalization | None:
 
 
 def load_config(content: Path, images: list[Path] | None = None, base_url: str | None = None,
-                warn: Callable[[str], None] | None = None, default_sample: str | None = None) -> SiteConfig:
+                warn: Callable[[str], None] | None = None, default_sample: str | None = None,
+                input_size: tuple[int, int] = (SIZE, SIZE)) -> SiteConfig:
     """Read `content/site.toml`; `images`, `base_url` and `default_sample`, when given, override it.
+
+    `input_size` (width, height) is the network's: `images` are decoded at it as well as at 64x64.
 
     Errors name the line of site.toml they are about; `warn` hears about skipped `--images` files
     (default: printed to stderr). A `default_sample` that is not in the gallery is an error; site.toml's
@@ -296,7 +303,7 @@ def load_config(content: Path, images: list[Path] | None = None, base_url: str |
             isinstance(table, dict) and all(isinstance(v, str) for v in table.values())
             for table in translations.values()):
         raise InputError(source, "[translations.<lang>] tables must map words to strings")
-    samples = (samples_from_paths(images, warn) if images
+    samples = (samples_from_paths(images, warn, input_size) if images
                else _samples_from_toml(source, content, doc.get("samples"), text))
     ids = [s.id for s in samples]
     if len(set(ids)) != len(ids):

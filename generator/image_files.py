@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image
 
 from .errors import InputError
-from .images import IMAGE_SUFFIXES, SIZE, load_rgb
+from .images import IMAGE_SUFFIXES, SIZE, load_rgb_sizes
 
 Warn = Callable[[str], None]
 
@@ -65,11 +65,18 @@ def usable_images(files: list[Path], warn: Warn | None = None, source: str | Pat
     InputError when none is usable: the file's own error for a single file, otherwise one naming
     `source` (the option or folder the files came from) after a warning for each.
     """
-    good: list[tuple[Path, Image.Image]] = []
+    return [(file, pictures[size]) for file, pictures in usable_pictures(files, warn, source, (size,))]
+
+
+def usable_pictures(files: list[Path], warn: Warn | None = None, source: str | Path = "--images",
+                    sizes: tuple[tuple[int, int], ...] = ((SIZE, SIZE),)
+                    ) -> list[tuple[Path, dict[tuple[int, int], Image.Image]]]:
+    """`usable_images` at several sizes (width, height), each file decoded once."""
+    good: list[tuple[Path, dict[tuple[int, int], Image.Image]]] = []
     problems: list[InputError] = []
     for file in files:
         try:
-            good.append((file, load_rgb(file, size)))
+            good.append((file, dict(zip(sizes, load_rgb_sizes(file, sizes), strict=True))))
         except InputError as exc:
             problems.append(exc)
     if not good and len(problems) == 1:

@@ -83,6 +83,12 @@ def square_resize(image: Image.Image, size: tuple[int, int] = (SIZE, SIZE)) -> I
 
 def load_rgb(path: str | Path, size: tuple[int, int] = (SIZE, SIZE)) -> Image.Image:
     """Open an image file and return it upright, 8-bit RGB, `size` (width, height); InputError if it cannot be."""
+    return load_rgb_sizes(path, (size,))[0]
+
+
+def load_rgb_sizes(path: str | Path, sizes: tuple[tuple[int, int], ...]) -> tuple[Image.Image, ...]:
+    """`load_rgb` at each of `sizes` from one decode: a gallery picture is needed at 64x64 (its thumbnail)
+    and at the network's input size, and decoding is most of the time spent on a photo."""
     path = Path(path)
     try:
         image = _open(path)
@@ -93,8 +99,8 @@ def load_rgb(path: str | Path, size: tuple[int, int] = (SIZE, SIZE)) -> Image.Im
                                        f"more than the limit of {MAX_PIXELS:,}")
             image.seek(0)
             image.load()
-            upright = ImageOps.exif_transpose(image)
-            return square_resize(_to_rgb(upright), size)
+            rgb = _to_rgb(ImageOps.exif_transpose(image))
+            return tuple(square_resize(rgb, size) for size in sizes)
     except InputError:
         raise
     except FileNotFoundError:

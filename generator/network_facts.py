@@ -13,10 +13,9 @@ from __future__ import annotations
 import math
 import re
 
-from .errors import InputError
 from .network.description import TINYVGG, Architecture, Conv2D, Dense, Pool, explicit_padding, output_shapes
 
-PLACEHOLDER = re.compile(r"\{net\.([a-z][a-z0-9_]*)\}")
+PLACEHOLDER = re.compile(r"\{net\.([a-z][a-z0-9_]*)\}")  # article.fill fills them, before the Markdown is parsed
 
 _EN = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
        "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
@@ -117,6 +116,8 @@ def network_facts(arch: Architecture, lang: str, parameters: int) -> dict[str, s
                         else ("被拆成红、绿、蓝三个通道" if zh else "split into its red, green and blue channels")),
         "input_names": (("（灰度）" if zh else "(grey)") if channels == 1
                         else ("（红、绿、蓝）" if zh else "(red, green, blue)")),
+        "photo": (("一张小小的灰度照片" if zh else "a small greyscale photo") if channels == 1
+                  else ("一张小小的彩色照片" if zh else "a small colour photo")),
     }
     # A network without convolutions (or pooling) still fills the sections about them, with a dash.
     facts.update(dict.fromkeys(("kernel", "kernel_h", "kernel_w", "kernel_cells_word", "conv1_in", "conv1_in_word",
@@ -176,13 +177,3 @@ def network_facts(arch: Architecture, lang: str, parameters: int) -> dict[str, s
                       "pool_effect": effect})
     return facts
 
-
-def fill(text: str, facts: dict[str, str], source: object) -> str:
-    """`text` with every `{net.<name>}` replaced; a name the facts lack is an InputError naming it and its line."""
-    def value(match: re.Match) -> str:
-        if match[1] not in facts:
-            line = text.count("\n", 0, match.start()) + 1
-            raise InputError(source, f"line {line}: {{net.{match[1]}}} is not a fact about the network; known: "
-                                     f"{', '.join(sorted(facts))}")
-        return facts[match[1]]
-    return PLACEHOLDER.sub(value, text)

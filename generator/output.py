@@ -170,17 +170,19 @@ def write_atomically(files: dict[str, bytes], out: Path, check: Callable[[Path],
         with _locked(out.parent):
             _clean_stale(out)
             check(out)  # again, under the lock: another build may have changed it meanwhile
-            staging = Path(tempfile.mkdtemp(prefix=f"{out.name}.{_STAGING}-", dir=out.parent))
+            # mkdtemp's folder is private (0700) whatever the umask, so it only holds the new tree: that is made
+            # by mkdir, with the mode every other folder gets (0755 under the usual umask 022).
+            container = Path(tempfile.mkdtemp(prefix=f"{out.name}.{_STAGING}-", dir=out.parent))
             try:
+                staging = container / out.name
                 for relative, content in sorted(files.items()):
                     target = staging / relative
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(content)
-                staging.chmod(0o755)  # mkdtemp makes it 0700; a served site must be readable
+                staging.mkdir(exist_ok=True)  # `files` may be empty
                 previous = _swap_in(staging, out)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
+            finally:
+                shutil.rmtree(container, ignore_errors=True)  # after an exchange it holds the previous build
             if previous is not None:
                 shutil.rmtree(previous, ignore_errors=True)
     except OSError as exc:  # a full disk, a read-only folder: the user's to fix, not a bug of ours

@@ -45,3 +45,16 @@ def reference_model():
         pytest.skip("../shared/reference is not beside the checkout")
     from cnn_explainer.weights import load_model
     return load_model(REFERENCE_MODEL)
+
+
+@pytest.fixture(params=[0o022, 0o027], ids=["umask-022", "umask-027"])
+def umask(request):
+    """The process's umask set for one test (restored after): a published folder must follow it."""
+    previous = os.umask(request.param)
+    yield request.param
+    os.umask(previous)
+
+
+def modes(root: Path) -> set[tuple[str, int]]:
+    """("d" or "f", permission bits) of `root` and of everything under it."""
+    return {("d" if p.is_dir() else "f", p.stat().st_mode & 0o777) for p in [root, *root.rglob("*")]}

@@ -80,7 +80,7 @@ def test_weights_without_history_say_so_and_have_no_charts(lang):
 def test_unknown_placeholder_is_a_clear_error(tmp_path, facts):
     source = tmp_path / "a.md"
     source.write_text("{#a}\n## A\n\n````model trained\nIt scored {score}.\n````\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"a\.md: a model or if block uses \{score\}"):
+    with pytest.raises(InputError, match=r"a\.md: line 5: \{score\} is not a known fact; known: best_class"):
         render_article(source, facts)
 
 

@@ -152,7 +152,7 @@ def test_if_blocks_follow_the_build_and_filled_blocks_name_the_real_classes(tmp_
 
 @pytest.mark.parametrize(("markdown", "message"), [
     ("````if sunny\nx\n````\n", "condition 'sunny' is not one of default-model, other-model"),
-    ("````filled\nfrom {first_clas}\n````\n", r"uses \{first_clas\}, which is not one of the facts \(class_count"),
+    ("````filled\nfrom {first_clas}\n````\n", r"line 5: \{first_clas\} is not a known fact; known: class_count"),
 ], ids=["condition", "placeholder"])
 def test_a_bad_block_is_a_clear_error(tmp_path, markdown, message):
     source = tmp_path / "a.md"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from cnn_explainer.cli import main
 from cnn_explainer.predict import predict_images
 from cnn_explainer.weights import load_model
-from conftest import DEFAULT_WEIGHTS, ORIGINAL_TOP1, REFERENCE, REFERENCE_MODEL, needs, without_using
+from conftest import DEFAULT_WEIGHTS, ORIGINAL_TOP1, REFERENCE, REFERENCE_MODEL, REPO, needs, without_using
 from PIL import Image
 
 EVIL = ['<script>alert("x")</script>', "Tom's \"best\" & <b>bold</b>", "a_b*c|d", *[f"class {i}" for i in range(7)]]
@@ -153,3 +153,47 @@ def test_train_output_plugs_straight_into_build(tmp_path):
     assert f"an accuracy of\n<strong>{summary['val_accuracy'] * 100:.1f}%</strong>" in html
     assert f"It gets {summary['val_errors']} of the {summary['counts']['val']} validation photos wrong" in html
     assert set(page_json(out)["charts"]) >= {"training", "confusion"}
+
+
+@pytest.mark.parametrize("with_images", [False, True], ids=["site-toml-samples", "--images"])
+def test_a_network_of_another_size_decodes_each_gallery_image_once(tmp_path, monkeypatch, with_images):
+    """A 32x32 network needs each picture at 64x64 (thumbnail) and 32x32 (input): one decode gives both."""
+    import jax
+    from cnn_explainer import images
+    from cnn_explainer.build import BuildOptions, build_site
+    from cnn_explainer.model import init_params
+    from cnn_explainer.network.description import tinyvgg_like
+    from cnn_explainer.weights import Model, save_model
+
+    arch = tinyvgg_like((32, 32, 3))
+    params = jax.tree_util.tree_map(np.asarray, init_params(jax.random.PRNGKey(0), arch))
+    save_model(Model(params=params, class_names=tuple(EVIL), architecture=arch), tmp_path / "m")
+    paths = make_images(tmp_path / "photos", 3) if with_images else []
+    opened: list[Path] = []
+    real_open = images._open
+    monkeypatch.setattr(images, "_open", lambda path: opened.append(Path(path)) or real_open(path))
+    build_site(BuildOptions(content=REPO / "content", weights=tmp_path / "m", out=tmp_path / "site",
+                            images=tuple(paths)))
+    assert len(opened) == len(set(opened)) == (3 if with_images else 10)
+    site = page_json(tmp_path / "site")
+    assert len(site["samples"]) == len(opened)
+
+
+def test_a_history_of_another_model_is_one_line_naming_it(tmp_path):
+    """A user's 5-class model in a folder that still holds the 10-class default's history.json."""
+    import shutil
+
+    import jax
+    from cnn_explainer.model import init_params
+    from cnn_explainer.network.description import tinyvgg_like
+    from cnn_explainer.weights import Model, save_model
+
+    arch = tinyvgg_like(classes=5)
+    params = jax.tree_util.tree_map(np.asarray, init_params(jax.random.PRNGKey(0), arch))
+    save_model(Model(params=params, class_names=tuple(EVIL[:5]), architecture=arch), tmp_path / "m")
+    shutil.copyfile(DEFAULT_WEIGHTS / "history.json", tmp_path / "m" / "history.json")
+    result = build("--weights", str(tmp_path / "m"), "--out", str(tmp_path / "site"))
+    assert result.exit_code == 2 and not (tmp_path / "site").exists()  # as every bad input
+    assert result.output.splitlines()[-1] == (
+        f"error: {tmp_path / 'm' / 'history.json'}: the training history is of a model with 10 classes, but the "
+        "model beside it has 5; remove it or put the model's own history there")

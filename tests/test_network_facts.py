@@ -61,7 +61,7 @@ def test_every_placeholder_in_both_articles_is_a_fact(tmp_path: Path):
 def test_an_unknown_placeholder_is_one_line_naming_it(tmp_path: Path):
     source = tmp_path / "en.md"
     source.write_text("{#a}\n## A\n\nThe input is {net.input_size}.\n\nIt has {net.wheels} wheels.\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"line 6: \{net.wheels\} is not a fact about the network"):
+    with pytest.raises(InputError, match=r"line 6: \{net.wheels\} is not a known fact; known: .*input_size"):
         render_article(source, None, network=network_facts(TINYVGG, "en", PARAM_COUNT))
 
 
@@ -80,3 +80,18 @@ def test_the_pooling_section_says_what_the_networks_pooling_does():
 def test_one_input_channel_is_singular():
     assert network_facts(PYTORCH, "en", 8_070)["conv1_in_channels"] == "1 channel"
     assert network_facts(TINYVGG, "en", PARAM_COUNT)["conv1_in_channels"] == "3 channels"
+
+
+@pytest.mark.parametrize("lang,colour,grey", [
+    ("en", "a small colour photo", "a small greyscale photo"),
+    ("zh", "彩色照片", "灰度照片"),
+], ids=["en", "zh"])
+def test_the_article_calls_the_input_a_greyscale_photo_only_for_a_greyscale_network(lang, colour, grey):
+    words = page_words(tuple(f"class {i}" for i in range(10)))
+    intro = {}
+    for name, arch in (("rgb", TINYVGG), ("grey", PYTORCH)):
+        html = render_article(REPO / "content" / f"{lang}.md", None, words,
+                              network=network_facts(arch, lang, 8_070)).html
+        intro[name] = html[:html.index("</p>")]  # the opening paragraph, which says what the network looks at
+    assert colour in intro["rgb"] and grey not in intro["rgb"]
+    assert grey in intro["grey"] and colour not in intro["grey"]

@@ -22,7 +22,7 @@ from cnn_explainer import output
 from cnn_explainer.cli import main
 from cnn_explainer.errors import InputError
 from cnn_explainer.output import MARKER, check_target, write_atomically
-from conftest import without_using
+from conftest import modes, without_using
 
 REPO = Path(__file__).resolve().parent.parent
 # The child: read a finished tree from disk and write it with the product's write_atomically.
@@ -148,6 +148,18 @@ def test_swap_replaces_the_whole_tree_and_leaves_nothing_beside_it(tmp_path, mon
     assert tree(out) == {MARKER: b"m", "index.html": b"new"}
     assert siblings(out) == [] and oct(out.stat().st_mode & 0o777) == "0o755"
 
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "two-renames"])
+def test_the_build_folder_has_the_modes_the_umask_gives(tmp_path, monkeypatch, exchange, umask):
+    """Not the private 0700 of the temporary folder it was written in: a web server must read it."""
+    if not exchange:
+        monkeypatch.setattr(output, "_exchange", lambda a, b: False)
+    out = tmp_path / "build"
+    write_atomically({MARKER: b"m", "data/a.js": b"a"}, out)
+    write_atomically({MARKER: b"m", "data/a.js": b"b", "index.html": b"new"}, out)
+    assert modes(out) == {("d", 0o777 & ~umask), ("f", 0o666 & ~umask)}
+    assert siblings(out) == []
 
 def test_stale_folders_of_a_killed_build_are_removed(tmp_path):
     out = tmp_path / "build"
