@@ -28,14 +28,17 @@ from .resources import TEMPLATES
 
 STATIC = TEMPLATES / "static"
 MARKER_TEXT = "Written by `cnn-explainer build`. The next build replaces this whole folder.\n"
-# Classic scripts, run in this order after parsing (file:// refuses ES module scripts). The detail views
-# come before app.js: detail.js reads its URL-hash parameters before app.js rewrites the hash.
+# The page's own code: classic scripts (file:// refuses ES module scripts), concatenated in this order into
+# one file, BUNDLE, so that the first view makes one request for them, not one each. The detail views come
+# before app.js: detail.js reads its URL-hash parameters before app.js rewrites the hash. The Vega runtime is
+# no part of it: article.js inserts assets/vega.js when an article chart scrolls near.
 SCRIPTS = (
-    "vega.js", "palette.js", "layout.js", "charts.js", "overview.js",
+    "palette.js", "layout.js", "charts.js", "overview.js",
     "detail-math.js", "detail.js", "detail-conv.js", "detail-activation.js", "detail-dense.js",
     "app.js", "keyboard.js", "explorer.js", "article.js",
     "preprocess.js", "network.js", "upload.js",  # the reader's own image
 )
+BUNDLE = "cnnx.js"
 INLINED = ("data.js",)  # included in the page itself by the template, not written to assets/
 SHORT_NAMES = {"input": "input", "conv": "conv", "relu": "relu", "pool": "max_pool", "dense": "output",
                "hidden": "dense"}
@@ -130,7 +133,7 @@ def render_page(env: Environment, inputs: SiteInputs, lang: str, root: str, pref
         lang=lang, root=root, csp=CSP_MARKER, canonical=f"{inputs.base_url}{prefix}" if inputs.base_url else "",
         title=inputs.title, strings=strings, languages=_language_links(inputs, lang, root),
         repository=inputs.repository,
-        page=page, scripts=SCRIPTS, samples=samples, columns=cols, classes=classes,
+        page=page, bundle=BUNDLE, samples=samples, columns=cols, classes=classes,
         channels=([f"{strings['grey']} {strings['channel']}"] if inputs.architecture.input_shape[-1] == 1
                   else [f"{strings['red']} {strings['channel']}", strings["green"], strings["blue"]]),
         legends=legends, scale_modes=SCALE_MODES,
@@ -172,7 +175,23 @@ def render_site(inputs: SiteInputs) -> dict[str, bytes]:
         files[f"data/{key}.js"] = to_script(key, doc).encode("ascii")
     files["assets/thumbnails.png"] = inputs.thumbnails
     for path in sorted(STATIC.iterdir()):
-        if path.is_file() and path.name not in INLINED:
+        if path.is_file() and path.suffix != ".js":
             files[f"assets/{path.name}"] = path.read_bytes()
+    files[f"assets/{BUNDLE}"] = bundle_scripts()
     files["assets/vega.js"] = inputs.vega_runtime.encode("utf-8")
     return files
+
+
+def bundle_scripts() -> bytes:
+    """SCRIPTS joined into one classic script, each file under a comment naming it.
+
+    Each file is a self-contained IIFE, so plain concatenation keeps their scopes apart; no bundler, no
+    rewriting, the same bytes for the same files.
+    """
+    present = {path.name for path in STATIC.glob("*.js")}
+    missing = sorted(set(SCRIPTS) - present)
+    unlisted = sorted(present - set(SCRIPTS) - set(INLINED))
+    if missing or unlisted:  # a script added to templates/static must be given its place in SCRIPTS
+        raise ValueError(f"{STATIC}: SCRIPTS lists missing files {missing} and leaves out {unlisted}")
+    parts = [f"/* ---- {name} ---- */\n{(STATIC / name).read_text(encoding='utf-8').rstrip()}\n" for name in SCRIPTS]
+    return "".join(parts).encode("utf-8")

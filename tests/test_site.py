@@ -73,10 +73,22 @@ def _elements(html: bytes) -> list[tuple[str, dict[str, str]]]:
 
 def test_site_has_pages_data_twins_assets_and_marker(files):
     expected = {"index.html", "zh/index.html", MARKER, ".nojekyll", "assets/vega.js", "assets/site.css",
-                "assets/app.js", "data/network.json", "data/network.js", "assets/thumbnails.png",
+                "assets/cnnx.js", "data/network.json", "data/network.js", "assets/thumbnails.png",
                 *(f"data/samples/{i}.{ext}" for i in IDS for ext in ("json", "js"))}
     assert expected <= set(files)
-    assert {f"assets/{name}" for name in site.SCRIPTS} <= set(files)
+    assert not {f"assets/{name}" for name in site.SCRIPTS} & set(files)  # only their bundle is served
+
+
+def test_one_script_bundle_holds_every_script_in_order(files):
+    """The page loads one file of its own code: every templates/static script but data.js, in SCRIPTS' order."""
+    bundle = files["assets/cnnx.js"].decode()
+    scripts = sorted(p.name for p in site.STATIC.glob("*.js"))
+    assert sorted([*site.SCRIPTS, *site.INLINED]) == scripts
+    at = [bundle.index((site.STATIC / name).read_text().rstrip()) for name in site.SCRIPTS]
+    assert at == sorted(at)
+    assert site.SCRIPTS.index("detail.js") < site.SCRIPTS.index("app.js")  # it reads the hash before app.js rewrites it
+    tags = [a["src"] for tag, a in _elements(files["index.html"]) if tag == "script" and "src" in a]
+    assert tags == ["assets/cnnx.js"]  # no Vega on the first view
 
 
 def test_page_has_every_neuron_thumbnail_and_hook(files):
@@ -102,7 +114,7 @@ def test_every_url_is_relative(files):
                 if tag == "a" and re.match(r"^https://", url):
                     continue  # a link elsewhere (the header's paper link): followed, never loaded by the page
                 assert not re.match(r"^([a-z]+:|/)", url), f"{name}: <{tag} {key}={url!r}>"
-    assert b'src="../assets/app.js"' in files["zh/index.html"]
+    assert b'src="../assets/cnnx.js"' in files["zh/index.html"]
     # the one absolute URL: the canonical link, which browsers never request
     assert b'<link rel="canonical" href="https://example.org/cnn/zh/">' in files["zh/index.html"]
 
