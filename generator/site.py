@@ -125,7 +125,7 @@ def render_page(env: Environment, inputs: SiteInputs, lang: str, root: str, pref
         "root": root, "lang": lang, "defaultSample": inputs.default_sample,
         "samples": samples, "classes": classes,
         "columns": cols, "legendGroups": groups, "scaleModes": list(SCALE_MODES),
-        "palettes": inputs.palettes, "charts": {**inputs.charts, **inputs.article_charts.get(lang, {})},
+        "palettes": inputs.palettes, "charts": sorted(_article_charts(inputs, lang)),  # their specs: chart_files
         "strings": strings,
     }
     legends = ["input", *[f"range-{i}" for i in range(max(len(g) for g in groups.values()))], "output"]
@@ -139,6 +139,15 @@ def render_page(env: Environment, inputs: SiteInputs, lang: str, root: str, pref
         legends=legends, scale_modes=SCALE_MODES,
         article=Markup(inputs.articles[lang].html),  # rendered with raw HTML off: see article.py
     )
+
+
+def _article_charts(inputs: SiteInputs, lang: str) -> dict[str, dict[str, Any]]:
+    return {**inputs.charts, **inputs.article_charts.get(lang, {})}
+
+
+def chart_files(inputs: SiteInputs) -> dict[str, dict[str, Any]]:
+    """Data key ("charts/<lang>") -> that page's article Vega specs: loaded with Vega, never on the first view."""
+    return {f"charts/{lang}": {"version": 1, "charts": _article_charts(inputs, lang)} for lang in inputs.languages}
 
 
 def _hashes(blocks: list[str]) -> str:
@@ -170,7 +179,7 @@ def render_site(inputs: SiteInputs) -> dict[str, bytes]:
         prefix = "" if number == 0 else f"{lang}/"
         root = "" if number == 0 else "../"
         files[f"{prefix}index.html"] = seal_csp(render_page(env, inputs, lang, root, prefix)).encode("utf-8")
-    for key, doc in inputs.data_files.items():
+    for key, doc in {**inputs.data_files, **chart_files(inputs)}.items():
         files[f"data/{key}.json"] = (to_json(doc) + "\n").encode("ascii")
         files[f"data/{key}.js"] = to_script(key, doc).encode("ascii")
     files["assets/thumbnails.png"] = inputs.thumbnails

@@ -51,7 +51,7 @@ def files() -> dict[str, bytes]:
         articles={lang: _article(text) for lang, text in (("en", "One <b>para</b>.\n\nTwo."), ("zh", "三"))},
         samples=tuple({"id": i, "title": i.upper()} for i in IDS), default_sample="b", class_names=CLASSES,
         data_files={"network": {"schema": "n"}, **{f"samples/{i}": encode_sample(_sample(i)) for i in IDS}},
-        thumbnails=b"png", charts={"legend": {}, "probabilities": {}}, palettes=palettes(),
+        thumbnails=b"png", charts={"relu": {"marks": []}}, palettes=palettes(),
         vega_runtime="/* vega */",
     ))
 
@@ -133,6 +133,16 @@ def test_text_is_escaped_and_page_json_is_parseable(files):
     assert page["defaultSample"] == "b" and page["classes"] == list(CLASSES)
     assert len(page["columns"]) == 12 and page["legendGroups"] == legend_groups()
     assert len(page["palettes"]["RdBu"]) == 256
+    assert page["charts"] == ["relu"]  # only the names: the specs wait in data/charts/<lang>.js with Vega
+
+
+def test_article_chart_specs_are_data_files_per_language(files):
+    for lang in ("en", "zh"):
+        doc = json.loads(files[f"data/charts/{lang}.json"])
+        assert doc == {"version": 1, "charts": {"relu": {"marks": []}}}
+        twin = files[f"data/charts/{lang}.js"].decode()
+        assert twin.endswith(f'["charts/{lang}"] = {json.dumps(doc, separators=(",", ":"))};\n')
+    assert b'"marks"' not in files["index.html"]
 
 
 def test_legend_groups_follow_the_colour_ranges():

@@ -206,7 +206,12 @@
   let pendingLayout = 0;
   new ResizeObserver(() => {
     cancelAnimationFrame(pendingLayout);
-    pendingLayout = requestAnimationFrame(() => overview.layout().catch(fail));
+    pendingLayout = requestAnimationFrame(() => {
+      // The first call comes for the size just laid out below: placing everything again would only repeat it.
+      const laid = overview.geometry;
+      if (laid && laid.width === root.clientWidth && laid.height === root.clientHeight) return;
+      overview.layout().catch(fail);
+    });
   }).observe(root);
 
   overview.layout();

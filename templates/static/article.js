@@ -69,19 +69,19 @@
     return vega;
   }
 
+  // The specs (data/charts/<lang>.js) come with Vega: only page.charts' names are on the first view.
   const charts = new IntersectionObserver((entries) => {
     for (const entry of entries) {
       if (!entry.isIntersecting) continue;
       charts.unobserve(entry.target);
-      const spec = page.charts[entry.target.dataset.chart];
-      loadVega()
-        .then((runtime) => new runtime.View(runtime.parse(spec), { renderer: "svg", container: entry.target, hover: false })
-          .runAsync())
+      Promise.all([loadVega(), CNNX.loadData("charts/" + page.lang)])
+        .then(([runtime, doc]) => new runtime.View(runtime.parse(doc.charts[entry.target.dataset.chart]),
+          { renderer: "svg", container: entry.target, hover: false }).runAsync())
         .catch((error) => console.error(error));
     }
   }, { rootMargin: "600px" });
   for (const figure of document.querySelectorAll("figure[data-chart]")) {
-    if (page.charts[figure.dataset.chart]) charts.observe(figure);
+    if (page.charts.includes(figure.dataset.chart)) charts.observe(figure);
   }
 
   const explorer = document.querySelector("[data-role=explorer]");

@@ -29,6 +29,12 @@
     return el;
   }
 
+  /** Set attribute `name` of `el` only when it changes: a sample switch mostly redraws what is already there. */
+  function set(el, name, value) {
+    const text = String(value);
+    if (el.getAttribute(name) !== text) el.setAttribute(name, text);
+  }
+
   /** `count` children of `group` made by `make`, reusing those already there and removing the rest. */
   function pool(group, count, make) {
     while (group.childElementCount < count) make(group);
@@ -78,16 +84,16 @@
           container.title = title;
           container.style.left = x - LEGEND_PADDING + "px";
           container.style.top = y + "px";
-          svg.setAttribute("width", width + 2 * LEGEND_PADDING);
+          set(svg, "width", width + 2 * LEGEND_PADDING);
           const at = (v) => (hi === lo ? 0 : ((v - lo) / (hi - lo)) * width);
           const step = width / SEGMENTS;
           segments.forEach((rect, k) => {
             const v0 = lo + ((hi - lo) * k) / SEGMENTS;
             const v1 = lo + ((hi - lo) * (k + 1)) / SEGMENTS;
-            rect.setAttribute("x", k * step);
+            set(rect, "x", k * step);
             // Each segment reaches into the next, so anti-aliased edges leave no light seams.
-            rect.setAttribute("width", k + 1 < SEGMENTS ? step * 1.5 : step);
-            rect.setAttribute("fill", colourAt((v0 + v1) / 2));
+            set(rect, "width", k + 1 < SEGMENTS ? step * 1.5 : step);
+            set(rect, "fill", colourAt((v0 + v1) / 2));
           });
           const rows = tickValues.map((t) => (typeof t === "number" ? { v: t, label: format(t, digits) } : t));
           const lines = pool(ticks, rows.length, (group) => svgElement("line", {
@@ -96,21 +102,21 @@
             y: LEGEND_HEIGHT + TICK_LENGTH + LABEL_GAP, "text-anchor": "middle", "dominant-baseline": "hanging" }, group));
           rows.forEach((row, i) => {
             const px = at(row.v);
-            lines[i].setAttribute("x1", px);
-            lines[i].setAttribute("x2", px);
-            texts[i].setAttribute("x", px);
-            texts[i].textContent = row.label;
+            set(lines[i], "x1", px);
+            set(lines[i], "x2", px);
+            set(texts[i], "x", px);
+            if (texts[i].textContent !== row.label) texts[i].textContent = row.label;
           });
           const sides = ["low", "high"].filter((side) => clipped[side]);
           pool(caps, sides.length, (group) => svgElement("path", {}, group)).forEach((path, i) => {
             const side = sides[i];
-            path.setAttribute("d", CAPS[side]);
-            path.setAttribute("transform", `translate(${side === "low" ? 0 : width},${LEGEND_HEIGHT / 2})`);
-            path.setAttribute("fill", colourAt(side === "low" ? lo : hi));
+            set(path, "d", CAPS[side]);
+            set(path, "transform", `translate(${side === "low" ? 0 : width},${LEGEND_HEIGHT / 2})`);
+            set(path, "fill", colourAt(side === "low" ? lo : hi));
           });
           container.dataset.clipped = sides.join(" ");
           const range = rows.length ? `${rows[0].label} … ${rows[rows.length - 1].label}` : "";
-          container.setAttribute("aria-label", title || `${name}: ${range}`);
+          set(container, "aria-label", title || `${name}: ${range}`);
           return Promise.resolve();
         },
       };
@@ -129,8 +135,8 @@
         show({ classes, probabilities, top1, x, ys, node, height }) {
           container.style.left = x + "px";
           container.style.top = "0px";
-          svg.setAttribute("width", BAR_WIDTH + VALUE_ROOM);
-          svg.setAttribute("height", height);
+          set(svg, "width", BAR_WIDTH + VALUE_ROOM);
+          set(svg, "height", height);
           const top = Math.max(...probabilities);
           const length = (p) => (top > 0 ? (p / top) * BAR_WIDTH : 0); // the likeliest class: the full bar
           const rects = pool(bars, classes.length, (group) => svgElement("rect", { x: 0, height: 8 }, group));
@@ -140,15 +146,15 @@
           classes.forEach((name, i) => {
             const middle = ys[i] + node * 0.5;
             const first = i === top1;
-            rects[i].setAttribute("y", middle);
-            rects[i].setAttribute("width", length(probabilities[i]));
+            set(rects[i], "y", middle);
+            set(rects[i], "width", length(probabilities[i]));
             rects[i].classList.toggle("top", first);
             // the class name just above the node's middle, an 8 px bar just below it, its value beside the bar
-            labels[i].setAttribute("y", ys[i] + node * 0.4);
+            set(labels[i], "y", ys[i] + node * 0.4);
             labels[i].classList.toggle("top", first);
-            labels[i].textContent = name;
-            numbers[i].setAttribute("x", length(probabilities[i]) + 4);
-            numbers[i].setAttribute("y", middle + 4);
+            if (labels[i].textContent !== name) labels[i].textContent = name;
+            set(numbers[i], "x", length(probabilities[i]) + 4);
+            set(numbers[i], "y", middle + 4);
             numbers[i].textContent = format(probabilities[i] * 100, 1) + "%";
           });
           return Promise.resolve();
