@@ -158,6 +158,18 @@ def test_each_thumbnail_shows_its_own_prediction(open_page, expected_top1):
         assert page.evaluate("location.hash").startswith(f"#sample={sample}&")
 
 
+def test_pointing_at_a_thumbnail_starts_loading_only_its_sample(open_page):
+    watched = open_page()
+    page = watched.page
+    page.hover('[data-sample="koala"]')
+    page.wait_for_function("() => window.CNNX_DATA && window.CNNX_DATA['samples/koala']")
+    data = sorted(u.rsplit("/", 1)[1] for u in watched.requests if "/data/samples/" in u)
+    assert data == ["espresso.js", "koala.js"]
+    page.click('[data-sample="koala"]')
+    _wait_drawn(page, "koala")
+    assert len([u for u in watched.requests if u.endswith("/koala.js")]) == 1  # the click reuses it
+
+
 def test_colour_modes_repaint_every_heatmap_correctly(open_page, site):
     page = open_page("#sample=koala").page
     _wait_drawn(page, "koala")
