@@ -1,6 +1,6 @@
 """Every budget figure of the project in one table: build, serve, bytes, browser and model speed.
 
-    python bench/bench.py [--weights PATH] [--runs 5] [--no-model] [--zoo-only]
+    python bench/bench.py [--weights PATH] [--runs 5] [--no-model] [--zoo-only] [--first-view-only]
 
 Each timed figure is the median of --runs runs with their min and max; sizes are exact (for
 "further sample" the spread is over the samples, not over runs). Nothing here asserts.
@@ -16,7 +16,11 @@ Each timed figure is the median of --runs runs with their min and max; sizes are
 - overview drawn: navigation start -> the page's "cnnx-drawn" mark; sample switch: click -> redrawn;
   each run on a fresh browser context (empty cache).
 - model: jit compile, a forward pass over 10 images and training throughput, on JAX's device.
-- zoo: a second table, one row a network: the default and larger networks of the test zoo (the Keras
+- issue 14's table: first view, further sample, overview drawn and sample switch beside the same figures
+  measured on main before the issue (BASELINE, commit 0fb7df4, a quiet run of this script) and the
+  issue's budget. Then how the first view and the build grow with the gallery: the first view's bytes and
+  the cold build time with 10 and with 100 gallery images (GALLERY_DATASET, picked by path, never copied).
+- zoo: a third table, one row a network: the default and larger networks of the test zoo (the Keras
   model and the three-block greyscale TF.js model of tests/test_network.py and tests/e2e/test_own_networks.py,
   and TinyVGG's pattern (tinyvgg_like, "same" padding) at 96x96x3 with 3 blocks of 24 filters and at the biggest
   input and filter count check() accepts, 128x128x3 with 2 blocks of 32 filters),
@@ -64,6 +68,27 @@ SWITCH = """(id) => new Promise((resolve) => {
 })"""
 
 Row = tuple[str, str, list[float]]  # figure, unit, values
+
+# Issue 14's figures on main before it (commit 0fb7df4), from `bench.py --runs 5 --no-model` on a quiet 2-core
+# machine: (median, min, max). Measured once and kept here, so every later run prints the before beside the now.
+BASELINE_COMMIT = "0fb7df4"
+BASELINE: dict[str, tuple[float, float, float]] = {
+    "first view, gzipped": (504, 504, 504),
+    "first view, requests": (21, 21, 21),
+    "each further sample, gzipped (over samples)": (136, 122, 153),
+    "overview drawn after navigation": (540, 438, 607),
+    "sample switch redrawn": (86, 41, 92),
+}
+# The issue's budgets; the issue's kilobytes (1000 bytes) written in this table's KiB.
+BUDGET: dict[str, float] = {
+    "first view, gzipped": 200_000 / 1024,
+    "first view, requests": 8,
+    "each further sample, gzipped (over samples)": 80_000 / 1024,
+    "overview drawn after navigation": 220,
+    "sample switch redrawn": 40,
+}
+# Gallery images for the growth figures: the first N files by sorted path, spread over the classes.
+GALLERY_DATASET = REPO.parent / "shared" / "datasets" / "tiny-imagenet-10" / "train"
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -210,6 +235,53 @@ def site_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
             ("sample switch redrawn", "ms", seen["switches"])]
 
 
+def issue_table(rows: list[Row]) -> str:
+    """Issue 14's figures: before (BASELINE), now, and the budget, median/min/max each."""
+    lines = [f"{'figure':<46}{'before ' + BASELINE_COMMIT:>20}{'now':>20}{'budget':>9}  unit",
+             f"{'':<46}{'med   min   max':>20}{'med   min   max':>20}", "-" * 101]
+    for name, unit, values in rows:
+        if name not in BUDGET:
+            continue
+        now = (statistics.median(values), min(values), max(values))
+        cells = "".join(f"{' '.join(f'{v:5.0f}' for v in triple):>20}" for triple in (BASELINE[name], now))
+        verdict = "ok" if now[0] <= BUDGET[name] else "OVER"
+        lines.append(f"{name:<46}{cells}{BUDGET[name]:>8.0f}  {unit:<4}{verdict}")
+    return "\n".join(lines)
+
+
+def gallery_images(count: int) -> list[Path]:
+    """`count` images of GALLERY_DATASET, the same ones every run: the first of each class, then the second..."""
+    classes = sorted(p for p in GALLERY_DATASET.iterdir() if p.is_dir())
+    files = [sorted(c.glob("*.JPEG")) for c in classes]
+    picked = [f[i] for i in range(max(map(len, files))) for f in files if i < len(f)]
+    if len(picked) < count:
+        raise SystemExit(f"error: {GALLERY_DATASET}: {len(picked)} images, the growth figures need {count}")
+    return picked[:count]
+
+
+def growth_figures(weights: Path, work: Path, runs: int, browser, sizes: tuple[int, ...] = (10, 100)) -> list[Row]:
+    """The first view's gzipped bytes and the cold build time with `sizes` gallery images."""
+    if not GALLERY_DATASET.is_dir():
+        print(f"growth: no {GALLERY_DATASET}, no gallery-size figures", file=sys.stderr)
+        return []
+    rows: list[Row] = []
+    for count in sizes:
+        images = [str(p) for p in gallery_images(count)]
+        times = []
+        for _ in range(runs):
+            out = work / f"gallery-{count}" / SUB_PATH
+            if out.exists():
+                shutil.rmtree(out)
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "cnn_explainer", "build", "--weights", str(weights), "--out",
+                            str(out), "--images", *images], cwd=REPO, check=True, capture_output=True)
+            times.append(time.perf_counter() - started)
+        seen = first_view(out, 1, browser)
+        rows += [(f"first view, gzipped, {count} gallery images", "KiB", [seen["gzipped"] / 1024]),
+                 (f"cold build, {count} gallery images", "s", times)]
+    return rows
+
+
 # --- the zoo: the default and larger networks, one row each ------------------------------------------------------
 
 def _zoo_weights(work: Path, default: Path) -> list[tuple[str, Path]]:
@@ -340,6 +412,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-model", action="store_true", help="skip the model figures")
     parser.add_argument("--zoo-only", action="store_true", help="only the zoo table (no build, serve or model)")
+    parser.add_argument("--first-view-only", action="store_true",
+                        help="only issue 14's table and the gallery growth (no build, serve, model or zoo)")
     args = parser.parse_args()
     weights = args.weights or REPO / "weights"
     if args.weights is None and not (weights / "model.json").exists():
@@ -349,27 +423,42 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     rows: list[Row] = []
+    site_rows: list[Row] = []
+    growth: list[Row] = []
+    zoo: list[dict] = []
+    everything = not (args.zoo_only or args.first_view_only)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         work = Path(tmp)
-        if not args.zoo_only:
+        if everything:
             rows += build_figures(weights, work, args.runs)
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            if not args.zoo_only:
+            if everything:
                 rows += serve_figures(weights, work, args.runs, browser)
-                rows += site_figures(weights, work, args.runs, browser)
-            zoo = zoo_figures(weights, work, args.runs, browser)
+            if not args.zoo_only:
+                site_rows = site_figures(weights, work, args.runs, browser)
+                rows += site_rows
+                growth = growth_figures(weights, work, args.runs, browser)
+                rows += growth
+            if not args.first_view_only:
+                zoo = zoo_figures(weights, work, args.runs, browser)
         finally:
             browser.close()
-    if not args.no_model and not args.zoo_only:
+    if not args.no_model and everything:
         rows += model_figures(weights, args.runs)
     print(f"weights: {weights}   device: {device_description()}   runs: {args.runs}   cpus: {os.cpu_count()}")
     if rows:
         print(table(rows))
         print()
-    print(f"overview drawn after navigation, {args.runs} runs, fresh browser context each; first view gzipped "
-          "(level 6) over http")
-    print(zoo_table(zoo))
+    if site_rows:
+        print(f"issue 14: before = main at {BASELINE_COMMIT} (quiet machine, 5 runs), now = this run; sizes in KiB "
+              "(the budget's 200 KB and 80 KB are 195 and 78 KiB)")
+        print(issue_table(site_rows))
+        print()
+    if zoo:
+        print(f"overview drawn after navigation, {args.runs} runs, fresh browser context each; first view gzipped "
+              "(level 6) over http")
+        print(zoo_table(zoo))
 
 
 if __name__ == "__main__":

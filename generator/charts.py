@@ -1,11 +1,9 @@
-"""The page's Vega charts, declared with Altair and compiled to Vega at build time.
+"""The article's Vega charts, declared with Altair and compiled to Vega at build time.
 
-Two specs serve every image: a colour legend (gradient bar, ticks, and an arrow tip at an end
-whose values are clipped to its colour) and the output
-layer's probability bars. Neither holds data: the page pushes rows into the named datasets
-with view.data(...) whenever the image or the colour-range mode changes, so the browser needs
-only the Vega runtime, never Vega-Lite. Pixel positions come from the page's own layout
-(scale=None) so bars line up with the graph drawn around them.
+Compiled to Vega, so the browser needs only the Vega runtime, never Vega-Lite; the page loads that
+runtime only when one of these charts scrolls near (article.js). The overview's legends and
+probability bars are no Vega charts: charts.js draws them as plain SVG, so the first view never
+waits for Vega.
 """
 
 from __future__ import annotations
@@ -18,71 +16,7 @@ import vl_convert
 
 # The Vega-Lite release Altair writes specs for, in vl-convert's "major.minor" spelling.
 VEGA_LITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-LEGEND_HEIGHT = 5  # px, the original's legend bar
-LEGEND_PADDING = 24  # px each side, room for the end labels
-# The arrow tip at a clipped end: a symbol in Vega's unit square scaled by sqrt(size) / 2, so 8 px tall and
-# 6 px long, pointing away from the bar (the colour-bar "extend" convention for values beyond the range).
-CAP_SIZE = 64
-CAP_PATHS = {"low": "M0.75,-1L-0.75,0L0.75,1Z", "high": "M-0.75,-1L0.75,0L-0.75,1Z"}
 FONT = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
-
-
-def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    configured = chart.configure(font=FONT, background="transparent", autosize=alt.AutoSizeParams(type="none"))
-    return configured.configure_view(stroke=None)
-
-
-def legend_chart() -> alt.LayerChart:
-    """A horizontal colour legend. Datasets: `gradient` {v0, v1, color}, `ticks` {v, label}, and
-    `caps` {x, side, color}: x in pixels from the bar's left end, side "low" or "high"."""
-    x_scale = alt.Scale(zero=False, nice=False, padding=0)
-    bar = alt.Chart(alt.Data(name="gradient")).mark_rect().encode(
-        x=alt.X("v0:Q", scale=x_scale, axis=None), x2="v1:Q",
-        y=alt.value(0), y2=alt.value(LEGEND_HEIGHT),
-        color=alt.Color("color:N", scale=None),
-    )
-    ticks = alt.Chart(alt.Data(name="ticks")).mark_rule(color="#888", strokeWidth=1).encode(
-        x=alt.X("v:Q", scale=x_scale, axis=None), y=alt.value(LEGEND_HEIGHT), y2=alt.value(LEGEND_HEIGHT + 3),
-    )
-    labels = alt.Chart(alt.Data(name="ticks")).mark_text(
-        baseline="top", fontSize=10, color="#666", y=LEGEND_HEIGHT + 5,
-    ).encode(x=alt.X("v:Q", scale=x_scale, axis=None), text="label:N")
-    caps = alt.Chart(alt.Data(name="caps")).mark_point(filled=True, opacity=1, strokeWidth=0, size=CAP_SIZE).encode(
-        x=alt.X("x:Q", scale=None), y=alt.value(LEGEND_HEIGHT / 2),
-        shape=alt.Shape("side:N", scale=alt.Scale(domain=list(CAP_PATHS), range=list(CAP_PATHS.values())),
-                        legend=None),
-        color=alt.Color("color:N", scale=None),
-    )
-    chart = alt.layer(bar, ticks, labels, caps).properties(
-        width=100, height=LEGEND_HEIGHT + 18,
-        padding={"left": LEGEND_PADDING, "right": LEGEND_PADDING, "top": 0, "bottom": 0},
-    )
-    return _config(chart)
-
-
-def probability_chart() -> alt.LayerChart:
-    """The output column. Dataset `classes` {name, p, text, top, label_y, bar_y, bar_y2, text_y} (pixels)."""
-    x = alt.X("p:Q", scale=alt.Scale(zero=True, nice=False), axis=None)
-    base = alt.Chart(alt.Data(name="classes"))
-    bars = base.mark_rect(cornerRadiusEnd=1).encode(
-        x=x, x2=alt.datum(0),
-        y=alt.Y("bar_y:Q", scale=None), y2="bar_y2:Q",
-        color=alt.condition("datum.top", alt.value("#5a5a5a"), alt.value("#a8a8a8")),
-    )
-
-    def names(top: bool) -> alt.Chart:
-        return base.transform_filter("datum.top" if top else "!datum.top").mark_text(
-            # the runners-up in grey #555, not #333 at 60% opacity: 7:1 instead of 3.7:1 (WCAG AA)
-            align="left", baseline="alphabetic", fontSize=11, color="#333" if top else "#555",
-            fontWeight="bold" if top else "normal",
-        ).encode(x=alt.value(0), y=alt.Y("label_y:Q", scale=None), text="name:N")
-
-    values = base.mark_text(align="left", baseline="middle", fontSize=9, color="#666", dx=4).encode(
-        x=x, y=alt.Y("text_y:Q", scale=None), text="text:N",
-    )
-    chart = alt.layer(bars, names(True), names(False), values).properties(
-        width=60, height=400, padding={"left": 0, "right": 44, "top": 0, "bottom": 0})
-    return _config(chart)
 
 
 def relu_chart() -> alt.LayerChart:
@@ -142,5 +76,5 @@ window.vega = Object.freeze({{ ...vegaNamespace, View, parse, expressionInterpre
 
 
 def chart_specs() -> dict[str, dict[str, Any]]:
-    return {"legend": compile_vega(legend_chart()), "probabilities": compile_vega(probability_chart()),
-            "relu": compile_vega(relu_chart())}
+    """The article charts that are the same for every build (about.chart_specs adds the model's own)."""
+    return {"relu": compile_vega(relu_chart())}

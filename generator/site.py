@@ -28,14 +28,17 @@ from .resources import TEMPLATES
 
 STATIC = TEMPLATES / "static"
 MARKER_TEXT = "Written by `cnn-explainer build`. The next build replaces this whole folder.\n"
-# Classic scripts, run in this order after parsing (file:// refuses ES module scripts). The detail views
-# come before app.js: detail.js reads its URL-hash parameters before app.js rewrites the hash.
+# The page's own code: classic scripts (file:// refuses ES module scripts), concatenated in this order into
+# one file, BUNDLE, so that the first view makes one request for them, not one each. The detail views come
+# before app.js: detail.js reads its URL-hash parameters before app.js rewrites the hash. The Vega runtime is
+# no part of it: article.js inserts assets/vega.js when an article chart scrolls near.
 SCRIPTS = (
-    "vega.js", "palette.js", "layout.js", "charts.js", "overview.js",
+    "palette.js", "layout.js", "charts.js", "overview.js",
     "detail-math.js", "detail.js", "detail-conv.js", "detail-activation.js", "detail-dense.js",
     "app.js", "keyboard.js", "explorer.js", "article.js",
     "preprocess.js", "network.js", "upload.js",  # the reader's own image
 )
+BUNDLE = "cnnx.js"
 INLINED = ("data.js",)  # included in the page itself by the template, not written to assets/
 SHORT_NAMES = {"input": "input", "conv": "conv", "relu": "relu", "pool": "max_pool", "dense": "output",
                "hidden": "dense"}
@@ -122,7 +125,7 @@ def render_page(env: Environment, inputs: SiteInputs, lang: str, root: str, pref
         "root": root, "lang": lang, "defaultSample": inputs.default_sample,
         "samples": samples, "classes": classes,
         "columns": cols, "legendGroups": groups, "scaleModes": list(SCALE_MODES),
-        "palettes": inputs.palettes, "charts": {**inputs.charts, **inputs.article_charts.get(lang, {})},
+        "palettes": inputs.palettes, "charts": sorted(_article_charts(inputs, lang)),  # their specs: chart_files
         "strings": strings,
     }
     legends = ["input", *[f"range-{i}" for i in range(max(len(g) for g in groups.values()))], "output"]
@@ -130,12 +133,21 @@ def render_page(env: Environment, inputs: SiteInputs, lang: str, root: str, pref
         lang=lang, root=root, csp=CSP_MARKER, canonical=f"{inputs.base_url}{prefix}" if inputs.base_url else "",
         title=inputs.title, strings=strings, languages=_language_links(inputs, lang, root),
         repository=inputs.repository,
-        page=page, scripts=SCRIPTS, samples=samples, columns=cols, classes=classes,
+        page=page, bundle=BUNDLE, samples=samples, columns=cols, classes=classes,
         channels=([f"{strings['grey']} {strings['channel']}"] if inputs.architecture.input_shape[-1] == 1
                   else [f"{strings['red']} {strings['channel']}", strings["green"], strings["blue"]]),
         legends=legends, scale_modes=SCALE_MODES,
         article=Markup(inputs.articles[lang].html),  # rendered with raw HTML off: see article.py
     )
+
+
+def _article_charts(inputs: SiteInputs, lang: str) -> dict[str, dict[str, Any]]:
+    return {**inputs.charts, **inputs.article_charts.get(lang, {})}
+
+
+def chart_files(inputs: SiteInputs) -> dict[str, dict[str, Any]]:
+    """Data key ("charts/<lang>") -> that page's article Vega specs: loaded with Vega, never on the first view."""
+    return {f"charts/{lang}": {"version": 1, "charts": _article_charts(inputs, lang)} for lang in inputs.languages}
 
 
 def _hashes(blocks: list[str]) -> str:
@@ -167,12 +179,28 @@ def render_site(inputs: SiteInputs) -> dict[str, bytes]:
         prefix = "" if number == 0 else f"{lang}/"
         root = "" if number == 0 else "../"
         files[f"{prefix}index.html"] = seal_csp(render_page(env, inputs, lang, root, prefix)).encode("utf-8")
-    for key, doc in inputs.data_files.items():
+    for key, doc in {**inputs.data_files, **chart_files(inputs)}.items():
         files[f"data/{key}.json"] = (to_json(doc) + "\n").encode("ascii")
         files[f"data/{key}.js"] = to_script(key, doc).encode("ascii")
     files["assets/thumbnails.png"] = inputs.thumbnails
     for path in sorted(STATIC.iterdir()):
-        if path.is_file() and path.name not in INLINED:
+        if path.is_file() and path.suffix != ".js":
             files[f"assets/{path.name}"] = path.read_bytes()
+    files[f"assets/{BUNDLE}"] = bundle_scripts()
     files["assets/vega.js"] = inputs.vega_runtime.encode("utf-8")
     return files
+
+
+def bundle_scripts() -> bytes:
+    """SCRIPTS joined into one classic script, each file under a comment naming it.
+
+    Each file is a self-contained IIFE, so plain concatenation keeps their scopes apart; no bundler, no
+    rewriting, the same bytes for the same files.
+    """
+    present = {path.name for path in STATIC.glob("*.js")}
+    missing = sorted(set(SCRIPTS) - present)
+    unlisted = sorted(present - set(SCRIPTS) - set(INLINED))
+    if missing or unlisted:  # a script added to templates/static must be given its place in SCRIPTS
+        raise ValueError(f"{STATIC}: SCRIPTS lists missing files {missing} and leaves out {unlisted}")
+    parts = [f"/* ---- {name} ---- */\n{(STATIC / name).read_text(encoding='utf-8').rstrip()}\n" for name in SCRIPTS]
+    return "".join(parts).encode("utf-8")

@@ -51,7 +51,7 @@ def files() -> dict[str, bytes]:
         articles={lang: _article(text) for lang, text in (("en", "One <b>para</b>.\n\nTwo."), ("zh", "三"))},
         samples=tuple({"id": i, "title": i.upper()} for i in IDS), default_sample="b", class_names=CLASSES,
         data_files={"network": {"schema": "n"}, **{f"samples/{i}": encode_sample(_sample(i)) for i in IDS}},
-        thumbnails=b"png", charts={"legend": {}, "probabilities": {}}, palettes=palettes(),
+        thumbnails=b"png", charts={"relu": {"marks": []}}, palettes=palettes(),
         vega_runtime="/* vega */",
     ))
 
@@ -73,10 +73,22 @@ def _elements(html: bytes) -> list[tuple[str, dict[str, str]]]:
 
 def test_site_has_pages_data_twins_assets_and_marker(files):
     expected = {"index.html", "zh/index.html", MARKER, ".nojekyll", "assets/vega.js", "assets/site.css",
-                "assets/app.js", "data/network.json", "data/network.js", "assets/thumbnails.png",
+                "assets/cnnx.js", "data/network.json", "data/network.js", "assets/thumbnails.png",
                 *(f"data/samples/{i}.{ext}" for i in IDS for ext in ("json", "js"))}
     assert expected <= set(files)
-    assert {f"assets/{name}" for name in site.SCRIPTS} <= set(files)
+    assert not {f"assets/{name}" for name in site.SCRIPTS} & set(files)  # only their bundle is served
+
+
+def test_one_script_bundle_holds_every_script_in_order(files):
+    """The page loads one file of its own code: every templates/static script but data.js, in SCRIPTS' order."""
+    bundle = files["assets/cnnx.js"].decode()
+    scripts = sorted(p.name for p in site.STATIC.glob("*.js"))
+    assert sorted([*site.SCRIPTS, *site.INLINED]) == scripts
+    at = [bundle.index((site.STATIC / name).read_text().rstrip()) for name in site.SCRIPTS]
+    assert at == sorted(at)
+    assert site.SCRIPTS.index("detail.js") < site.SCRIPTS.index("app.js")  # it reads the hash before app.js rewrites it
+    tags = [a["src"] for tag, a in _elements(files["index.html"]) if tag == "script" and "src" in a]
+    assert tags == ["assets/cnnx.js"]  # no Vega on the first view
 
 
 def test_page_has_every_neuron_thumbnail_and_hook(files):
@@ -102,7 +114,7 @@ def test_every_url_is_relative(files):
                 if tag == "a" and re.match(r"^https://", url):
                     continue  # a link elsewhere (the header's paper link): followed, never loaded by the page
                 assert not re.match(r"^([a-z]+:|/)", url), f"{name}: <{tag} {key}={url!r}>"
-    assert b'src="../assets/app.js"' in files["zh/index.html"]
+    assert b'src="../assets/cnnx.js"' in files["zh/index.html"]
     # the one absolute URL: the canonical link, which browsers never request
     assert b'<link rel="canonical" href="https://example.org/cnn/zh/">' in files["zh/index.html"]
 
@@ -121,6 +133,16 @@ def test_text_is_escaped_and_page_json_is_parseable(files):
     assert page["defaultSample"] == "b" and page["classes"] == list(CLASSES)
     assert len(page["columns"]) == 12 and page["legendGroups"] == legend_groups()
     assert len(page["palettes"]["RdBu"]) == 256
+    assert page["charts"] == ["relu"]  # only the names: the specs wait in data/charts/<lang>.js with Vega
+
+
+def test_article_chart_specs_are_data_files_per_language(files):
+    for lang in ("en", "zh"):
+        doc = json.loads(files[f"data/charts/{lang}.json"])
+        assert doc == {"version": 1, "charts": {"relu": {"marks": []}}}
+        twin = files[f"data/charts/{lang}.js"].decode()
+        assert twin.endswith(f'["charts/{lang}"] = {json.dumps(doc, separators=(",", ":"))};\n')
+    assert b'"marks"' not in files["index.html"]
 
 
 def test_legend_groups_follow_the_colour_ranges():

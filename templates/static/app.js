@@ -147,10 +147,19 @@
     return a && b ? a.layer === b.layer && a.neuron === b.neuron : a === b;
   }
 
-  document.querySelector(".gallery").addEventListener("click", (event) => {
+  const gallery = document.querySelector(".gallery");
+  gallery.addEventListener("click", (event) => {
     const thumb = event.target.closest("[data-sample]");
     if (thumb) apply({ sample: thumb.dataset.sample });
   });
+  // A reader points at (or tabs to) a picture before clicking it: start loading its data then, so the click
+  // finds it ready. Only that one sample: the gallery's others still load when they are wanted.
+  const prefetch = (event) => {
+    const thumb = event.target.closest("[data-sample]");
+    if (thumb) CNNX.loadSample(thumb.dataset.sample).catch(() => {}); // a failure is reported on the click
+  };
+  gallery.addEventListener("pointerover", prefetch);
+  gallery.addEventListener("focusin", prefetch);
   scaleSelect.addEventListener("change", () => apply({ scale: scaleSelect.value }));
   detailsButton.addEventListener("click", () => apply({ details: !state.details }));
 
@@ -206,7 +215,12 @@
   let pendingLayout = 0;
   new ResizeObserver(() => {
     cancelAnimationFrame(pendingLayout);
-    pendingLayout = requestAnimationFrame(() => overview.layout().catch(fail));
+    pendingLayout = requestAnimationFrame(() => {
+      // The first call comes for the size just laid out below: placing everything again would only repeat it.
+      const laid = overview.geometry;
+      if (laid && laid.width === root.clientWidth && laid.height === root.clientHeight) return;
+      overview.layout().catch(fail);
+    });
   }).observe(root);
 
   overview.layout();

@@ -52,19 +52,36 @@
     for (const type of ["mouseenter", "focus", "mousedown", "click"]) link.addEventListener(type, sync);
   });
 
-  // Charts are drawn when they scroll near, so that parsing and rendering them never delays the
-  // overview above the fold (the About-the-model charts alone hold hundreds of points).
+  // Charts are drawn when they scroll near, so that loading Vega (assets/vega.js, the page's largest file) and
+  // parsing and rendering them never delays the overview above the fold: nothing else on the page needs Vega.
+  let vega = null;
+  function loadVega() {
+    vega = vega || new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = page.root + "assets/vega.js";
+      script.onload = () => (window.vega ? resolve(window.vega) : reject(new Error(script.src + " defined no vega")));
+      script.onerror = () => {
+        vega = null; // a later chart may try again
+        reject(new Error("could not load " + script.src));
+      };
+      document.head.appendChild(script);
+    });
+    return vega;
+  }
+
+  // The specs (data/charts/<lang>.js) come with Vega: only page.charts' names are on the first view.
   const charts = new IntersectionObserver((entries) => {
     for (const entry of entries) {
       if (!entry.isIntersecting) continue;
       charts.unobserve(entry.target);
-      const spec = page.charts[entry.target.dataset.chart];
-      new window.vega.View(window.vega.parse(spec), { renderer: "svg", container: entry.target, hover: false })
-        .runAsync().catch((error) => console.error(error));
+      Promise.all([loadVega(), CNNX.loadData("charts/" + page.lang)])
+        .then(([runtime, doc]) => new runtime.View(runtime.parse(doc.charts[entry.target.dataset.chart]),
+          { renderer: "svg", container: entry.target, hover: false }).runAsync())
+        .catch((error) => console.error(error));
     }
-  }, { rootMargin: "400px" });
+  }, { rootMargin: "600px" });
   for (const figure of document.querySelectorAll("figure[data-chart]")) {
-    if (page.charts[figure.dataset.chart]) charts.observe(figure);
+    if (page.charts.includes(figure.dataset.chart)) charts.observe(figure);
   }
 
   const explorer = document.querySelector("[data-role=explorer]");

@@ -136,7 +136,7 @@
       const y = geometry.legendY;
       const jobs = [];
       jobs.push(this.legends.input.show({
-        lo: 0, hi: 1, ticks: [0, 0.5, 1], digits: 1, x: at.input.x, y, width: node,
+        lo: 0, hi: 1, ticks: [0, 0.5, 1], digits: 1, x: at.input.x, y, width: node, name: this.page.strings.scale,
         colourAt: (v) => CNNX.palette.colour("input", v, 1),
       }));
       const groups = this.page.legendGroups[mode];
@@ -159,6 +159,7 @@
       const top = Math.max(...sample.probabilities);
       jobs.push(this.legends.output.show({
         lo: 0, hi: top, ticks: [0, top], digits: 2, x: at.output.x, y, width: OUTPUT_BAR_WIDTH,
+        name: this.page.strings.probability,
         colourAt: () => "#a8a8a8",
       }));
       jobs.push(this.bars.show({

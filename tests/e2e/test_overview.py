@@ -101,12 +101,57 @@ def test_first_view_draws_every_neuron_and_loads_one_sample(open_page, expected_
     assert all(p["unpainted"] == 0 for p in painted), [p for p in painted if p["unpainted"]]
     for layer in ["input", *MAP_NAMES]:
         assert any(p["colours"] > 1 for p in painted if p["layer"] == layer), f"{layer} is flat"
-    assert page.locator(".probabilities .mark-rect path").count() == 10  # one bar per output neuron
+    assert page.locator(".probabilities .bars rect").count() == 10  # one bar per output neuron
     assert page.locator("svg.edges path").count() == 490
     assert page.text_content("[data-role=prediction]") == expected_top1["espresso"]
     assert page.locator(".legend:not([hidden]) svg").count() == 12  # input, one per map layer, output
     data = [u for u in watched.requests if "/data/" in u]
     assert len(data) == 1 and data[0].endswith("/data/samples/espresso.js")
+    assert not [u for u in watched.requests if u.endswith("/vega.js")]  # Vega waits for the article's charts
+
+
+SCROLL_TO_CHARTS = """async () => {
+  for (const figure of document.querySelectorAll("figure[data-chart]")) {
+    figure.scrollIntoView();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}"""
+
+
+def test_first_screen_draws_with_the_vega_runtime_blocked(browser, site, expected_top1):
+    """Every request for Vega refused: the overview is complete (maps, legends, bars, labels) with no error; only
+    the article's charts, scrolled to, stay empty and say why on the console."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    blocked, errors = [], []
+    context.route("**/vega.js", lambda route: (blocked.append(route.request.url), route.abort()))
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(site.urls["http"])
+    _wait_drawn(page, "espresso")
+    painted = page.evaluate(PAINTED)
+    assert len(painted) == 103 and all(p["unpainted"] == 0 for p in painted)
+    legends = page.evaluate(LEGEND_BOXES)
+    assert len(legends) == 12 and all(len(legend["labels"]) >= 2 for legend in legends.values())
+    from cnn_explainer.weights import load_model
+
+    classes = list(load_model(site.weights).class_names)
+    assert page.locator(".probabilities .names text").all_text_contents() == classes
+    assert page.locator(".probabilities .bars rect").count() == 10
+    percents = page.locator(".probabilities .values text").all_text_contents()
+    assert len(percents) == 10 and all(p.endswith("%") for p in percents)
+    assert page.locator("[data-label]").count() == len(MAP_NAMES) + 2
+    assert all(page.locator("[data-label] .long").nth(i).is_visible() for i in range(len(MAP_NAMES) + 2))
+    assert page.text_content("[data-role=prediction]") == expected_top1["espresso"]
+    assert blocked == [] and errors == []  # the first screen never even asked for Vega
+
+    assert page.locator("figure[data-chart]").count() > 0
+    with page.expect_console_message(lambda m: m.type == "error" and "could not load" in m.text):
+        page.evaluate(SCROLL_TO_CHARTS)
+    assert blocked and all(url.endswith("/assets/vega.js") for url in blocked)
+    assert errors and all("vega.js" in e or "net::ERR_FAILED" in e for e in errors), errors
+    assert page.locator("figure[data-chart] svg").count() == 0  # the charts stay empty, nothing else breaks
+    context.close()
 
 
 def test_each_thumbnail_shows_its_own_prediction(open_page, expected_top1):
@@ -117,6 +162,18 @@ def test_each_thumbnail_shows_its_own_prediction(open_page, expected_top1):
         assert page.text_content("[data-role=prediction]") == top1, sample
         assert page.locator('[data-sample][aria-pressed="true"]').get_attribute("data-sample") == sample
         assert page.evaluate("location.hash").startswith(f"#sample={sample}&")
+
+
+def test_pointing_at_a_thumbnail_starts_loading_only_its_sample(open_page):
+    watched = open_page()
+    page = watched.page
+    page.hover('[data-sample="koala"]')
+    page.wait_for_function("() => window.CNNX_DATA && window.CNNX_DATA['samples/koala']")
+    data = sorted(u.rsplit("/", 1)[1] for u in watched.requests if "/data/samples/" in u)
+    assert data == ["espresso.js", "koala.js"]
+    page.click('[data-sample="koala"]')
+    _wait_drawn(page, "koala")
+    assert len([u for u in watched.requests if u.endswith("/koala.js")]) == 1  # the click reuses it
 
 
 def test_colour_modes_repaint_every_heatmap_correctly(open_page, site):
@@ -133,7 +190,7 @@ def test_colour_modes_repaint_every_heatmap_correctly(open_page, site):
         wrong = [k for k in got if not np.array_equal(got[k], expected[k])]
         assert wrong == [], f"{mode}: heatmaps not painted as documented: {wrong}"
         assert page.locator(".legend[data-legend^=range]:not([hidden])").count() == legends
-        first = page.locator('.legend[data-legend="range-0"] text').all_text_contents()
+        first = page.locator('.legend[data-legend="range-0"] .labels text').all_text_contents()
         half = ranges[mode]["conv_1_1"] / 2
         if mode != DEFAULT_MODE:  # the original's legends, as it labelled them (d3 format ".2f")
             assert first[0] == f"{-half:.2f}" and first[-1] == f"{half:.2f}", (mode, first)
@@ -170,8 +227,8 @@ def test_every_mode_draws_every_column_readably(site, mode):
 LEGEND_BOXES = """() => Object.fromEntries([...document.querySelectorAll(".legend:not([hidden])")].map((el) => {
   const box = (node) => { const r = node.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; };
   return [el.dataset.legend, {
-    labels: [...el.querySelectorAll(".mark-text text")].map((t) => ({ text: t.textContent, box: box(t) })),
-    bar: box(el.querySelector(".mark-rect")), caps: el.querySelectorAll(".mark-symbol path").length,
+    labels: [...el.querySelectorAll(".labels text")].map((t) => ({ text: t.textContent, box: box(t) })),
+    bar: box(el.querySelector(".gradient")), caps: el.querySelectorAll(".caps path").length,
     clipped: el.dataset.clipped || "", title: el.title }];
 }))"""
 COLUMN_BOXES = """() => Object.fromEntries([...document.querySelectorAll("canvas[data-neuron='0']")].map((c) => {
@@ -263,7 +320,7 @@ def test_resizing_the_window_relays_out_the_graph(open_page):
         .map((el) => el.getBoundingClientRect()).map((b) => [b.x, b.right])""")
     assert all(right <= next_x for (_, right), (next_x, _) in itertools.pairwise(xs)), xs
     assert xs[-1][1] <= 1024
-    assert page.locator(".probabilities .mark-rect path").count() == 10
+    assert page.locator(".probabilities .bars rect").count() == 10
 
 
 def test_details_toggle_hides_legends_and_long_labels(open_page):
