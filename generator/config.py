@@ -51,7 +51,9 @@ UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_la
                 "detail_products", "detail_per_channel", "detail_result", "detail_window", "detail_legend_input",
                 "detail_legend_maps", "detail_legend_kernel", "detail_legend_weight", "detail_flattened",
                 "detail_weights_into", "detail_value", "detail_weight", "detail_sum_products", "detail_network_logit",
-                "detail_flat_source", "detail_class", "detail_title")
+                "detail_flat_source", "detail_class", "detail_title",
+                # moving between neurons and channels inside a view (detail.js)
+                "detail_prev_neuron", "detail_next_neuron", "detail_prev_channel", "detail_next_channel")
 MAX_SAMPLES = 100  # the gallery's limit (README: 1 to 100 images); each sample is a data file of ~100 KB
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 

@@ -31,7 +31,7 @@ MARKER_TEXT = "Written by `cnn-explainer build`. The next build replaces this wh
 # Classic scripts, run in this order after parsing (file:// refuses ES module scripts). The detail views
 # come before app.js: detail.js reads its URL-hash parameters before app.js rewrites the hash.
 SCRIPTS = (
-    "vega.js", "palette.js", "layout.js", "charts.js", "overview.js",
+    "vega.js", "palette.js", "layout.js", "charts.js", "overview.js", "inplace.js",
     "detail-math.js", "detail.js", "detail-conv.js", "detail-activation.js", "detail-dense.js",
     "app.js", "keyboard.js", "explorer.js", "article.js",
     "preprocess.js", "network.js", "upload.js",  # the reader's own image
