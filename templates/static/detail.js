@@ -25,7 +25,7 @@
   const TITLES = { conv: "detail_conv", relu: "detail_relu", pool: "detail_pool", flatten: "detail_flatten",
                    softmax: "detail_softmax" };
   const EXTRA_KEYS = ["view", "channel", "row", "col"];
-  const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  const reducedMotion = () => window.matchMedia("(prefers-reduced-motion: reduce)").matches; // read when asked: it can change
   const DOCK_WIDTH = 760; // px: narrower screens (phones) keep the full-screen panel
 
   /** The view's own hash parameters; a link's are kept until the view they describe opens. */
@@ -379,7 +379,10 @@
                   pending: Boolean(position), view: null, token, drawn: state.sample + "|" + state.scale };
       setPlaying(false);
       const docked = docks(selected);
-      if (dialog.open && isDocked() !== docked) dialog.close(); // the window got wider or narrower
+      if (dialog.open && isDocked() !== docked) { // another kind of neuron, or the window got wider or narrower
+        dialog.close();
+        setControlsDisabled(false);
+      }
       if (!docked) inplace.close();
       if (!dialog.open) {
         dialog.classList.toggle("docked", docked);
@@ -443,7 +446,7 @@
         if (view.rows) {
           if (pending) moveTo(current.row, current.col);
           else moveTo(view.start || 0, 0);
-          setPlaying(view.animate && !pending && !reducedMotion); // a link or a redraw keeps its window still
+          setPlaying(view.animate && !pending && !reducedMotion()); // a link or a redraw keeps its window still
         }
       }).catch((error) => {
         console.error(error);

@@ -107,6 +107,7 @@
       this.root = overview.root;
       this.spec = null;
       this.layer = null;
+      this.at = null; // the window's output cell, kept across a redraw
       this.timer = 0;
       this.root.addEventListener("cnnx:layout", () => this.place());
     }
@@ -139,6 +140,7 @@
       if (!this.spec) return;
       this.clearMarks();
       this.spec = null;
+      this.at = null;
       if (this.layer) this.layer.remove();
       this.layer = null;
       this.root.classList.remove("inplace-open");
