@@ -24,7 +24,7 @@ ALLOWED_LATIN = {
     "Minsuk", "Kahng", "Duen", "Horng", "Polo", "Chau", "Learning", "Convolutional", "Neural", "Networks", "with",
     "Interactive", "Visualization",
     # keys as printed on a keyboard, and the info button's glyph
-    "Tab", "Home", "End", "Enter", "Esc", "i",
+    "Tab", "Home", "End", "Enter", "Esc", "Page", "Up", "Down", "i",
 }
 PROSE = """() => {
   const copy = document.querySelector(".article").cloneNode(true);
