@@ -54,7 +54,9 @@ UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_la
                 "detail_weights_into", "detail_value", "detail_weight", "detail_sum_products", "detail_network_logit",
                 "detail_flat_source", "detail_class", "detail_title", "detail_drawing", "detail_view_edges",
                 "detail_view_grid", "detail_legend_edges", "detail_edges_caption", "detail_softmax_pass_exp",
-                "detail_softmax_pass_share", "detail_sum_so_far", "detail_sum_all")
+                "detail_softmax_pass_share", "detail_sum_so_far", "detail_sum_all",
+                # moving between neurons and channels inside a view (detail.js)
+                "detail_prev_neuron", "detail_next_neuron", "detail_prev_channel", "detail_next_channel")
 MAX_SAMPLES = 100  # the gallery's limit (README: 1 to 100 images); each sample is a data file of ~100 KB
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 

@@ -33,7 +33,7 @@ MARKER_TEXT = "Written by `cnn-explainer build`. The next build replaces this wh
 # before app.js: detail.js reads its URL-hash parameters before app.js rewrites the hash. The Vega runtime is
 # no part of it: article.js inserts assets/vega.js when an article chart scrolls near.
 SCRIPTS = (
-    "palette.js", "layout.js", "charts.js", "overview.js",
+    "palette.js", "layout.js", "charts.js", "overview.js", "inplace.js",
     "detail-math.js", "detail.js", "detail-conv.js", "detail-activation.js", "detail-dense.js",
     "app.js", "keyboard.js", "explorer.js", "article.js",
     "preprocess.js", "network.js", "upload.js",  # the reader's own image

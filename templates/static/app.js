@@ -164,6 +164,7 @@
   detailsButton.addEventListener("click", () => apply({ details: !state.details }));
 
   root.addEventListener("click", (event) => {
+    if (event.target.closest("[data-inplace]")) return; // the in-graph view (inplace.js) handles its own clicks
     const el = event.target.closest("[data-neuron]");
     const picked = el ? { layer: el.dataset.layer, neuron: Number(el.dataset.neuron) } : null;
     apply({ selected: sameNeuron(picked, state.selected) ? null : picked }); // empty space or same neuron: deselect
@@ -210,7 +211,7 @@
 
   // The detail views (detail.js) read the state and close themselves (select(null)) through this; the
   // promise resolves when the page is back where the view was opened from.
-  CNNX.app = { state, select: (selected) => apply({ selected }) };
+  CNNX.app = { state, overview, select: (selected) => apply({ selected }) };
 
   let pendingLayout = 0;
   new ResizeObserver(() => {

@@ -64,7 +64,10 @@
       ctx.setStatus(`${strings.detail_output} (${row}, ${col}) = ${fmt(y)}`);
     }
 
-    return { rows: output.height, cols: output.width, animate: true, show };
+    // What the in-graph view (inplace.js) draws: these two maps, this window, these colours.
+    const inplace = { kind: desc ? "pool" : "relu", input, output, colours, window: [ph, pw], strides: [sh, sw],
+                      pad: [top, left], op: !desc ? "relu" : average ? "avg" : "max" };
+    return { rows: output.height, cols: output.width, animate: true, show, inplace };
   }
 
   CNNX.detail.register("relu", (ctx) => view(ctx, null));

@@ -146,7 +146,7 @@
         el("div", { class: "formula", "aria-live": "polite" }, hyper, caption, step1, step2))));
 
     function choose(c) {
-      if (c === selected) return;
+      if (c === selected || c < 0 || c >= inputs) return;
       selected = c;
       ctx.setExtras({ channel: String(c) });
       show(at.row, at.col);
@@ -175,6 +175,10 @@
       ctx.setStatus(`${strings.detail_output} (${row}, ${col}) = ${fmt(output.values[row * output.width + col])}`);
     }
 
-    return { rows: output.height, cols: output.width, animate: true, show };
+    // What the in-graph view (inplace.js) draws: the same maps and colours as these cards, so the two agree.
+    const inplace = { kind: "conv", channels, output, colours, kernelColours, bias, geometry: g,
+                      padding: desc.padding, input: { height: stored.height, width: stored.width } };
+    return { rows: output.height, cols: output.width, animate: true, show, inplace, choose,
+             channel: () => selected, channels: inputs, channelName };
   });
 })();

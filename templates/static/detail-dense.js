@@ -24,7 +24,7 @@
   const SVG = "http://www.w3.org/2000/svg";
   const BINS = 8; // colour bins of |w| on each side of zero: 16 paths draw every edge
   const GAP = 0.2; // the palest edge colour, as a fraction of the palette's half (the original's flatten uses 0.35)
-  const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  const reducedMotion = () => window.matchMedia("(prefers-reduced-motion: reduce)").matches; // read when asked: it can change
 
   function svg(tag, attrs) {
     const node = document.createElementNS(SVG, tag);
@@ -362,6 +362,6 @@
     }
 
     // Without motion the view opens on the last step, every class revealed; otherwise it plays from the first.
-    return { rows: 2, cols: n, animate: true, show, start: reducedMotion ? 1 : 0, startCol: reducedMotion ? n - 1 : 0 };
+    return { rows: 2, cols: n, animate: true, show, start: reducedMotion() ? 1 : 0, startCol: reducedMotion() ? n - 1 : 0 };
   });
 })();

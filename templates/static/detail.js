@@ -1,8 +1,11 @@
 /* The detail views' shell: the dialog, its header and player, the sliding window, the URL hash.
  *
  * Selecting a neuron in the overview (app.js fires "cnnx:select") opens the view of that layer's
- * kind in a modal <dialog> over the graph, so the overview behind it cannot be used meanwhile
- * (its controls are disabled too). Each view (detail-conv.js, detail-activation.js,
+ * kind. A conv, ReLU or pooling neuron opens in the graph itself on a large screen (inplace.js draws
+ * it there; the dialog, docked right below the graph and not modal, holds the formula); anything else,
+ * and everything on a phone, opens in a modal <dialog> over the graph (the controls are disabled either
+ * way). From inside a view, buttons and keys (Page Up / Page Down, [ and ]) move to the layer's other
+ * neurons and to the other input channels without closing it. Each view (detail-conv.js, detail-activation.js,
  * detail-dense.js) registers a factory here; the shell owns what they share: loading the current
  * sample through CNNX.loadSample (the path every sample takes, whatever its origin), the window
  * position (data-row / data-col on the dialog), play / pause / step / speed, arrow keys, Esc,
@@ -22,7 +25,8 @@
   const TITLES = { conv: "detail_conv", relu: "detail_relu", pool: "detail_pool", flatten: "detail_flatten",
                    softmax: "detail_softmax" };
   const EXTRA_KEYS = ["view", "channel", "row", "col"];
-  const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  const reducedMotion = () => window.matchMedia("(prefers-reduced-motion: reduce)").matches; // read when asked: it can change
+  const DOCK_WIDTH = 760; // px: narrower screens (phones) keep the full-screen panel
 
   /** The view's own hash parameters; a link's are kept until the view they describe opens. */
   function readExtras(hash) {
@@ -113,15 +117,20 @@
     };
   }
 
-  /** A heatmap of `map` ({values, height, width}) with a sliding window over it. */
-  function heatmap(map, colours, { label, size = "m", role } = {}) {
-    const canvas = el("canvas", { width: map.width, height: map.height, "aria-hidden": "true" });
+  /** Paint `map` ({values, height, width}) into a canvas of its size, in `colours` (a scale). */
+  function paint(canvas, map, colours) {
     const context = canvas.getContext("2d");
     const image = context.createImageData(map.width, map.height);
     const pixels = new Uint32Array(image.data.buffer);
     const table = lookup(colours.scheme);
     for (let i = 0; i < map.values.length; i++) pixels[i] = table[colours.at(map.values[i])];
     context.putImageData(image, 0, 0);
+  }
+
+  /** A heatmap of `map` ({values, height, width}) with a sliding window over it. */
+  function heatmap(map, colours, { label, size = "m", role } = {}) {
+    const canvas = el("canvas", { width: map.width, height: map.height, "aria-hidden": "true" });
+    paint(canvas, map, colours);
     const box = el("span", { class: "window", hidden: true });
     const frame = el("div", { class: `heatmap size-${size}`, "data-map": role || null }, canvas, box);
     const figure = el("figure", { class: "map-figure" }, label ? el("figcaption", { text: label }) : null, frame);
@@ -236,7 +245,7 @@
     register(kind, factory) {
       factories[kind] = factory;
     },
-    el, fmt, scale, inkOn, heatmap, matrix, number, legend, mapLegend, sharedRange, DIGITS,
+    el, fmt, scale, inkOn, paint, heatmap, matrix, number, legend, mapLegend, sharedRange, DIGITS,
   };
 
   /* ---- the shell ---- */
@@ -254,8 +263,22 @@
     const playButton = dialog.querySelector("[data-role=detail-play]");
     const stepButton = dialog.querySelector("[data-role=detail-step]");
     const speed = dialog.querySelector("[data-role=detail-speed]");
+    const closeButton = dialog.querySelector("[data-role=detail-close]");
+    const channelNav = dialog.querySelector("[data-role=channel-nav]");
+    const inplace = new CNNX.Inplace(app.overview);
+    overview.after(dialog); // docked, the formula sits right below the graph (modal, the top layer ignores where)
     let timer = 0;
     let disabled = [];
+
+    /** Whether `selected` opens in the graph (inplace.js) with the formula docked below it. */
+    function docks(selected) {
+      const column = page.columns.find((c) => c.name === selected.layer);
+      return window.innerWidth >= DOCK_WIDTH && CNNX.Inplace.handles(column);
+    }
+
+    function isDocked() {
+      return dialog.open && dialog.classList.contains("docked");
+    }
 
     function kindOf(selected, view) {
       if (!selected) return null;
@@ -327,6 +350,7 @@
       dialog.dataset.row = String(current.row);
       dialog.dataset.col = String(current.col);
       view.show(current.row, current.col);
+      if (isDocked()) inplace.show(current.row, current.col);
       writeExtras();
     }
 
@@ -354,11 +378,25 @@
       current = { kind, selected, extras, row: position ? position.row : 0, col: position ? position.col : 0,
                   pending: Boolean(position), view: null, token, drawn: state.sample + "|" + state.scale };
       setPlaying(false);
+      const docked = docks(selected);
+      if (dialog.open && isDocked() !== docked) { // another kind of neuron, or the window got wider or narrower
+        dialog.close();
+        setControlsDisabled(false);
+      }
+      if (!docked) inplace.close();
       if (!dialog.open) {
-        place();
-        dialog.showModal();
+        dialog.classList.toggle("docked", docked);
+        if (docked) {
+          dialog.show();
+          overview.scrollIntoView({ block: "start" }); // the graph and the formula on one screen
+          closeButton.focus({ preventScroll: true });
+        } else {
+          place();
+          dialog.showModal();
+        }
         setControlsDisabled(true);
       }
+      channelNav.hidden = true;
       delete dialog.dataset.view;
       delete dialog.dataset.row;
       delete dialog.dataset.col;
@@ -384,6 +422,7 @@
           /** The view changed one of its hash parameters (e.g. the channel in the formula). */
           setExtras(next) {
             Object.assign(current.extras, next);
+            if ("channel" in next) inplace.setChannel(Number(next.channel));
             writeExtras();
           },
           /** Switch between the flatten and softmax views of the same class. */
@@ -394,6 +433,12 @@
           },
         });
         current.view = view;
+        if (docked && view.inplace) {
+          inplace.open({ layer: selected.layer, neuron: selected.neuron, model: view.inplace, strings,
+                         moveTo: (row, col) => moveTo(row, col, { pause: true }), choose: (c) => view.choose(c) });
+          if (view.channel) inplace.setChannel(view.channel());
+        }
+        channelNav.hidden = !view.choose;
         dialog.dataset.view = kind;
         player.hidden = !view.animate;
         const pending = current.pending;
@@ -401,7 +446,7 @@
         if (view.rows) {
           if (pending) moveTo(current.row, current.col);
           else moveTo(view.start || 0, view.startCol || 0);
-          setPlaying(view.animate && !pending && !reducedMotion); // a link or a redraw keeps its window still
+          setPlaying(view.animate && !pending && !reducedMotion()); // a link or a redraw keeps its window still
         }
       }).catch((error) => {
         console.error(error);
@@ -423,10 +468,12 @@
       setPlaying(false);
       current = null;
       linked = null;
+      inplace.close();
       if (dialog.open) {
         dialog.close();
         setControlsDisabled(false);
       }
+      dialog.classList.remove("docked");
       delete dialog.dataset.view;
       delete dialog.dataset.row;
       delete dialog.dataset.col;
@@ -438,6 +485,19 @@
      * on the entry from before the view (app.js), whose scroll position the browser restores. */
     function dismiss() {
       return app.select(null);
+    }
+
+    /** The layer's neuron `delta` away from the open one (wrapping round), in the same view. */
+    function stepNeuron(delta) {
+      if (!current) return;
+      const column = page.columns.find((c) => c.name === current.selected.layer);
+      app.select({ layer: column.name, neuron: (current.selected.neuron + delta + column.count) % column.count });
+    }
+
+    /** The input channel `delta` away from the one the formula shows (a convolution only). */
+    function stepChannel(delta) {
+      const view = current && current.view;
+      if (view && view.choose) view.choose((view.channel() + delta + view.channels) % view.channels);
     }
 
     document.addEventListener("cnnx:select", () => {
@@ -470,7 +530,22 @@
       event.preventDefault(); // Esc: close through the app
       dismiss();
     });
-    dialog.querySelector("[data-role=detail-close]").addEventListener("click", dismiss);
+    closeButton.addEventListener("click", dismiss);
+    dialog.querySelector("[data-role=detail-prev]").addEventListener("click", () => stepNeuron(-1));
+    dialog.querySelector("[data-role=detail-next]").addEventListener("click", () => stepNeuron(1));
+    dialog.querySelector("[data-role=detail-prev-channel]").addEventListener("click", () => stepChannel(-1));
+    dialog.querySelector("[data-role=detail-next-channel]").addEventListener("click", () => stepChannel(1));
+    document.addEventListener("keydown", (event) => {
+      // Wherever the focus is while a docked view is open (the graph is usable then); inside a modal one.
+      if (!current || event.altKey || event.ctrlKey || event.metaKey) return;
+      if (!isDocked() && !dialog.contains(event.target)) return;
+      if (event.target.closest && event.target.closest("select, input, textarea")) return;
+      if (event.key === "Escape" && isDocked()) dismiss(); // a modal dialog has its "cancel" event
+      else if (event.key === "PageUp" || event.key === "PageDown") stepNeuron(event.key === "PageDown" ? 1 : -1);
+      else if (event.key === "[" || event.key === "]") stepChannel(event.key === "]" ? 1 : -1);
+      else return;
+      event.preventDefault();
+    });
     dialog.querySelector("[data-role=detail-info]").addEventListener("click", () => {
       const section = current && SECTIONS[current.kind];
       // Scroll only once the history step is done: the browser restores that entry's scroll position.
@@ -499,16 +574,21 @@
     speed.addEventListener("change", () => {
       if (playing()) setPlaying(true);
     });
-    dialog.addEventListener("keydown", (event) => {
+    document.addEventListener("keydown", (event) => {
       const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
       const move = moves[event.key];
       if (!move || !current || !current.view || !current.view.rows) return;
+      // In the view; docked, also from nowhere in particular (after a click on the in-graph maps). On a
+      // neuron of the graph the arrows move between neurons (keyboard.js).
+      if (!dialog.contains(event.target) && !(isDocked() && event.target === document.body)) return;
       if (event.target.closest("select, input, textarea")) return; // they use the arrows themselves
       event.preventDefault();
       moveTo(current.row + move[0], current.col + move[1], { pause: true });
     });
     window.addEventListener("resize", () => {
-      if (dialog.open) place();
+      if (!dialog.open || !current) return;
+      if (docks(current.selected) !== isDocked()) render(); // across the phone width: the other kind of view
+      else if (!isDocked()) place();
     });
 
     render();

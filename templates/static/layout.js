@@ -27,8 +27,10 @@
   }
 
   /** Pixel positions of every column and node for a graph box of width x height.
-   * Each placed column has x, ys (node tops) and size (its nodes' side); `node` is the map columns' size. */
-  window.CNNX.layout = function (columns, width, height) {
+   * Each placed column has x, ys (node tops) and size (its nodes' side); `node` is the map columns' size.
+   * `room` ({before: column index, width: px}, optional) opens a gap before one column for the in-graph view
+   * (inplace.js): the other columns are laid out by the same rules in a box that much narrower. */
+  window.CNNX.layout = function (columns, width, height, room = null) {
     const boxGraph = height - PAD.top - PAD.bottom;
     const maps = columns.filter((c) => !compact(c) && c.kind !== "dense");
     const tallest = Math.max(...maps.map((c) => c.count));
@@ -49,18 +51,20 @@
     const long = columns.map((c, i) => i > 0 && (c.kind === "conv" || c.kind === "dense" || compact(c)));
     const longGaps = long.filter(Boolean).length;
     const shortGaps = columns.length - 1 - longGaps;
-    const free = width - PAD.left - PAD.right - node * columns.length;
+    const extra = room ? room.width : 0;
+    const free = width - extra - PAD.left - PAD.right - node * columns.length;
     let unit = free / (shortGaps + GAP_RATIO * longGaps);
     let ratio = GAP_RATIO;
-    if (unit < MIN_SHORT_GAP) {
-      // Squeezed: short gaps keep what two neighbouring labels need (a column pitch of LABEL_PITCH), the long
-      // ones shrink; a network that still does not fit is wider than the box and the graph scrolls.
+    if (unit < Math.max(MIN_SHORT_GAP, LABEL_PITCH - node)) {
+      // Squeezed: short gaps keep what two neighbouring labels need (a column pitch of LABEL_PITCH, which small
+      // nodes reach only with wider gaps), the long ones shrink; a network that still does not fit is wider than
+      // the box and the graph scrolls.
       unit = Math.max(MIN_SHORT_GAP, LABEL_PITCH - node);
       ratio = Math.max(1, (free - shortGaps * unit) / (longGaps * unit));
     }
     let x = PAD.left;
     const placed = columns.map((column, i) => {
-      if (i > 0) x += node + (long[i] ? ratio : 1) * unit;
+      if (i > 0) x += node + (long[i] ? ratio : 1) * unit + (room && room.before === i ? extra : 0);
       const size = sizes[i];
       const gap = (graphHeight - size * column.count) / (column.count + 1);
       const ys = [];

@@ -32,6 +32,7 @@
       this.sample = null;
       this.mode = page.scaleModes[0];
       this.lit = null;
+      this.room = null; // a gap opened for the in-graph view (inplace.js), or null
       this.buildEdges();
     }
 
@@ -66,9 +67,10 @@
     }
 
     /** Place everything for the graph's current size; cheap, so it runs on every resize. A network bigger than
-     * the box (layout.js) scrolls inside the graph: the edges' canvas then covers the whole content. */
+     * the box (layout.js) scrolls inside the graph: the edges' canvas then covers the whole content.
+     * Fires "cnnx:layout" on the graph once everything is placed, for what is drawn over it (inplace.js). */
     layout() {
-      const geometry = CNNX.layout(this.columns, this.root.clientWidth, this.root.clientHeight);
+      const geometry = CNNX.layout(this.columns, this.root.clientWidth, this.root.clientHeight, this.room);
       const width = geometry.contentWidth;
       const height = geometry.contentHeight;
       const half = geometry.node / 2;
@@ -113,6 +115,7 @@
         const xm = (x1 + x2) / 2;
         path.setAttribute("d", `M${x1},${y1}C${xm},${y1} ${xm},${y2} ${x2},${y2}`);
       }
+      this.root.dispatchEvent(new CustomEvent("cnnx:layout"));
       return this.sample ? this.drawCharts() : Promise.resolve();
     }
 

@@ -24,7 +24,7 @@ ALLOWED_LATIN = {
     "Minsuk", "Kahng", "Duen", "Horng", "Polo", "Chau", "Learning", "Convolutional", "Neural", "Networks", "with",
     "Interactive", "Visualization",
     # keys as printed on a keyboard, and the info button's glyph
-    "Tab", "Home", "End", "Enter", "Esc", "i",
+    "Tab", "Home", "End", "Enter", "Esc", "Page", "Up", "Down", "i",
 }
 PROSE = """() => {
   const copy = document.querySelector(".article").cloneNode(true);
@@ -193,13 +193,14 @@ def test_using_this_page_names_the_detail_views_controls_as_they_are_labelled(op
       const paused = play.getAttribute("aria-label");
       return [playing, paused, d.querySelector("[data-role=detail-step]").getAttribute("aria-label"),
               d.querySelector(".speed").firstChild.textContent.trim(),
-              ...[...d.querySelectorAll("[data-role=detail-speed] option")].map((o) => o.textContent.trim())];
+              ...[...d.querySelectorAll("[data-role=detail-speed] option")].map((o) => o.textContent.trim()),
+              ...[...d.querySelectorAll(".detail-nav .nav-label")].map((l) => l.textContent.trim())];
     }""")
     page.keyboard.press("Escape")
     text = page.evaluate(SECTION_TEXT, "article-interactive")
     missing = [label for label in labels if label not in text]
     assert missing == [], f"the article does not name these controls of the view: {missing}"
-    for key in ("Esc", "Tab", "Home", "End", "Enter"):
+    for key in ("Esc", "Tab", "Home", "End", "Enter", "Page Up", "Page Down", "[", "]"):
         assert key in text
     assert re.search(r"(?<![A-Za-z])i(?![A-Za-z])", text)  # the info button, by the glyph it shows
 

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.e2e
 
 HALF = 0.0005  # half a unit of the third decimal: every formula number is shown with three
 DETAIL = "[data-role=detail]"
+INPLACE = "[data-role=inplace]"  # the in-graph view of a conv, ReLU or pooling neuron (a large screen)
 READ = """(role) => [...document.querySelectorAll(`[data-role=detail] [data-role="${role}"]`)].flatMap((el) => {
   const cells = el.querySelectorAll(".cell");
   return cells.length ? [...cells].map((c) => c.textContent) : [el.textContent];
@@ -46,6 +47,13 @@ def position(page) -> tuple[int, int]:
 def pause(page) -> None:
     if page.get_attribute(DETAIL, "data-playing") == "true":
         page.click("[data-role=detail-play]")
+
+
+def chosen_channel(page) -> int:
+    """The input channel the formula shows; the in-graph view marks the same one."""
+    card = page.get_attribute(f"{DETAIL} .channel-card[aria-pressed=true]", "data-channel")
+    assert page.get_attribute(INPLACE, "data-channel") == card
+    return int(card)
 
 
 def wait_view(page, kind: str, row: int | None = None, col: int | None = None) -> None:
@@ -114,8 +122,10 @@ def test_convolution_numbers_recompute(open_page, truth, sample, layer, neuron, 
     sums = read(page, "channel-sum")
     assert sums.shape == (channels,)
     for c in range(channels):
-        page.click(f'.channel-card[data-channel="{c}"]')
-        assert page.get_attribute(f'.channel-card[data-channel="{c}"]', "aria-pressed") == "true"
+        if c:
+            page.click("[data-role=detail-next-channel]")  # the view stays open, the window where it was
+        assert chosen_channel(page) == c
+        assert position(page) == (row, col)
         patch, kern, products = read(page, "patch"), read(page, "kernel"), read(page, "product")
         value = read(page, "channel-value")[0]
         # what the data files hold, to the digits shown
@@ -381,6 +391,10 @@ def test_clicking_a_neuron_opens_its_view_and_esc_closes(open_page):
         page.click(f'[data-layer="{layer}"][data-neuron="3"]')
         wait_view(page, kind)
         assert page.evaluate("document.querySelector('[data-role=detail]').open")
+        # conv, ReLU and pooling open in the graph, the formula docked below it; the flatten view over it
+        in_graph = kind != "flatten"
+        assert page.evaluate("document.querySelector('[data-role=detail]').matches(':modal')") != in_graph
+        assert page.locator(INPLACE).count() == int(in_graph)
         assert f"layer={layer}&neuron=3" in page.evaluate("location.hash")
         for control in ("[data-sample]", "[data-role=scale]", "[data-role=details]"):
             assert page.locator(control).first.is_disabled(), control
@@ -389,6 +403,7 @@ def test_clicking_a_neuron_opens_its_view_and_esc_closes(open_page):
         assert page.get_attribute(DETAIL, "data-view") is None
         assert "layer=" not in page.evaluate("location.hash")
         assert page.locator("[data-sample]").first.is_enabled()
+        assert page.locator(INPLACE).count() == 0
     page.click('[data-layer="input"][data-neuron="0"]')  # the input has no view
     assert not page.evaluate("document.querySelector('[data-role=detail]').open")
 
@@ -418,17 +433,17 @@ def _hover_cell(page, selector: str, row: int, col: int, height: int, width: int
 def test_hover_moves_the_window_and_pauses(open_page):
     page = open_page("#sample=koala&layer=max_pool_1&neuron=4").page
     wait_view(page, "pool")
-    _hover_cell(page, f"{DETAIL} [data-map=input] canvas", 17, 40, 60, 60)
+    _hover_cell(page, f"{INPLACE} [data-map=input]", 17, 40, 60, 60)  # the maps are in the graph
     assert position(page) == (8, 20)  # the 2x2 window holding input cell (17, 40)
     assert page.get_attribute(DETAIL, "data-playing") == "false"
-    _hover_cell(page, f"{DETAIL} [data-map=output] canvas", 3, 25, 30, 30)
+    _hover_cell(page, f"{INPLACE} [data-map=output]", 3, 25, 30, 30)
     assert position(page) == (3, 25)
     page.click('[data-role=detail-close]')
     page.click('[data-layer="conv_1_2"][data-neuron="0"]')
     wait_view(page, "conv")
-    _hover_cell(page, f'{DETAIL} .channel-card[data-channel="6"] [data-map=input] canvas', 61, 5, 62, 62)
+    _hover_cell(page, f'{INPLACE} [data-map=input][data-channel="6"]', 61, 5, 62, 62)
     assert position(page) == (59, 5)  # clamped: the last window that fits
-    assert page.get_attribute('.channel-card[data-channel="6"]', "aria-pressed") == "true"
+    assert chosen_channel(page) == 6
 
 
 def test_keyboard_opens_moves_and_closes(open_page):
@@ -444,15 +459,30 @@ def test_keyboard_opens_moves_and_closes(open_page):
     assert position(page) == (start[0] + 1, start[1] + 2)
     page.keyboard.press("ArrowUp")
     assert position(page) == (start[0], start[1] + 2)
-    focused = set()
-    for _ in range(8):
-        page.keyboard.press("Tab")
+    # Docked below the graph, the view is not modal: Tab goes on to the page after it. It opens on its close button.
+    focused = {page.evaluate("document.activeElement.dataset.role || ''")}
+    for key in ["Tab"] * 3 + ["Shift+Tab"] * 7:
+        page.keyboard.press(key)
         focused.add(page.evaluate("document.activeElement.dataset.role || ''"))
-        # the page behind the modal view is out of reach (past the last control focus leaves the document)
-        assert page.evaluate("document.activeElement === document.body || !!document.activeElement.closest('dialog')")
-    assert {"detail-close", "detail-info", "detail-play"} <= focused
+    assert {"detail-close", "detail-info", "detail-play", "detail-next", "detail-prev"} <= focused
+    page.focus("[data-role=detail-next]")
+    page.keyboard.press("Enter")  # the next neuron of the layer, the window where it was
+    wait_view(page, "relu", start[0], start[1] + 2)
+    assert "layer=relu_2_1&neuron=3" in page.evaluate("location.hash")
+    page.keyboard.press("PageUp")
+    wait_view(page, "relu", start[0], start[1] + 2)
+    assert "layer=relu_2_1&neuron=2" in page.evaluate("location.hash")
     page.focus("[data-role=detail-close]")
     page.keyboard.press("Enter")
+    page.wait_for_selector(f"{DETAIL}:not([open])", state="attached")
+    # The flatten view is modal: the page behind it is out of reach (past the last control focus leaves the document)
+    page.focus('[data-layer="output"][data-neuron="1"]')
+    page.keyboard.press("Enter")
+    wait_view(page, "flatten")
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement === document.body || !!document.activeElement.closest('dialog')")
+    page.keyboard.press("Escape")
     page.wait_for_selector(f"{DETAIL}:not([open])", state="attached")
 
 
@@ -460,7 +490,7 @@ def test_hash_round_trips(open_page):
     page = open_page("#sample=pizza&scale=module").page
     page.click('[data-layer="conv_2_2"][data-neuron="8"]')
     wait_view(page, "conv")
-    page.click('.channel-card[data-channel="5"]')
+    page.click(f'{INPLACE} [data-map=input][data-channel="5"]')
     pause(page)
     page.keyboard.press("ArrowDown")
     row, col = position(page)
@@ -470,7 +500,7 @@ def test_hash_round_trips(open_page):
 
     again = open_page(hash_).page
     wait_view(again, "conv", row, col)
-    assert again.get_attribute('.channel-card[data-channel="5"]', "aria-pressed") == "true"
+    assert chosen_channel(again) == 5
     assert again.text_content(f"{DETAIL} [data-role=result]") == result
     assert again.get_attribute(DETAIL, "data-playing") == "false"  # a link opens the window where it was
 

@@ -237,6 +237,14 @@ def test_every_detail_view_shows_the_arithmetic_of_the_stored_values(browser, zo
             assert abs(result - expected[row, col, neuron]) <= HALF, layer_name
             patch = read(page, "patch")
             assert patch.size == layer.kernel_size[0] * layer.kernel_size[1], layer_name
+            # the in-graph view's intermediate maps: each input channel alone through its kernel, no bias
+            shown = page.eval_on_selector_all("[data-role=inplace] [data-map=intermediate]",
+                                              "els => els.map((el) => Array.from(el.values))")
+            assert len(shown) == hwc[previous].shape[2], layer_name
+            for c, values in enumerate(shown):
+                want = conv2d(hwc[previous][:, :, c:c + 1], kernel[:, :, c:c + 1, neuron:neuron + 1], 0.0,
+                              layer.strides, layer.padding, layer.dilation)[:, :, 0]
+                np.testing.assert_allclose(np.reshape(values, want.shape), want, atol=1e-5, err_msg=layer_name)
         elif layer.kind == "relu":
             source = maps[previous][neuron].reshape(-1) if maps[previous].shape[1:] == (1, 1) else None
             value = source[0] if source is not None else maps[previous][neuron, row, col]

@@ -5,7 +5,8 @@ Generic on purpose: the gates walk whatever controls and text the page holds aft
 (the article's explorer mounted, a neuron selected), so views added later are checked as well. The
 detail views are found the way a keyboard user finds them (Enter on the first neuron of every layer,
 then each view's switch to the views it links to) and every gate runs again inside each of them:
-while a modal dialog is open, only what it holds can be reached, so only that is checked.
+while a modal dialog is open, only what it holds can be reached, so only that is checked; a view docked
+below the graph leaves the page in reach, and its keyboard gates check the view's own controls.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ CONTROLS = ("a[href], button, input:not([type=hidden]), select, textarea, summar
             "[role=menuitem], [role=option], [role=spinbutton], [role=combobox]")
 
 MARK_CONTROLS = """(selector) => {
-  const modal = document.querySelector("dialog:modal");
+  // Behind an open modal dialog the page is out of everyone's reach. A docked view (the formula below the graph,
+  // not modal) leaves the page in reach, but the page's own controls are checked without it: only the view's count.
+  const modal = document.querySelector("dialog:modal, dialog.docked[open]");
   const visible = (el) => {
     if (el.closest("[inert]") || el.disabled) return false;
-    if (modal && !modal.contains(el)) return false;  // behind an open modal dialog: out of everyone's reach
+    if (modal && !modal.contains(el)) return false;
 
     const style = getComputedStyle(el);
     return el.getClientRects().length > 0 && style.visibility === "visible";
@@ -123,6 +126,10 @@ SHOWN = """(old) => {
 }"""
 
 
+SETTLED = """() => document.getAnimations().every((a) => a.playState !== "running" ||
+  a.effect.getComputedTiming().iterations === Infinity)"""  # only endless ones (the dashed edges' flow) go on
+
+
 def _is_open(page) -> bool:
     return page.evaluate("() => document.querySelector('[data-role=detail]').open")
 
@@ -166,6 +173,8 @@ def _open(page, layer: str, switches: int = 0) -> str | None:
         page.keyboard.press("Enter")
         page.wait_for_function(SHOWN, arg=kind, timeout=10_000, polling=50)
     _pause(page)
+    # The view's entrance is over (an in-graph view: the columns move apart, its maps fade in): what stays is checked.
+    page.wait_for_function(SETTLED, timeout=10_000, polling=50)
     return _view(page)
 
 
