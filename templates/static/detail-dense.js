@@ -4,7 +4,7 @@
  * Keras' (H, W, C) order is drawn one line per map row, each pixel's channels side by side (TinyVGG:
  * max_pool_2's ten 13x13 maps as 13 lines of 130); PyTorch's (C, H, W) one line per map. The dense weights
  * into the unit follow in the same layout (brown negative, teal positive, darker = larger), and
- * Σ value x weight + bias = the unit's value (an output's logit), computed here from the stored maps.
+ * Σ value x weight + bias = the unit's value (an output's logit), computed here from the exact maps.
  * A Dense layer after a hidden one reads that layer's units as the vector, one line.
  * Softmax: the model's logits, exp, their sum and the probabilities.
  */
@@ -20,7 +20,7 @@
     const fromFlatten = network.layers[at - 1].kind === "flatten";
     const sourceAt = fromFlatten ? at - 2 : at - 1;
     const SOURCE = sourceAt < 0 ? "input" : network.layers[sourceAt].name; // a network may flatten its input
-    const stored = sample.maps[SOURCE];
+    const stored = ctx.exact[SOURCE];
     const maps = [];
     for (let c = 0; c < stored.count; c++) maps.push(math.channel(stored, c));
     const { height, width } = maps[0];

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from cnn_explainer.colors import palettes
 from cnn_explainer.config import load_config
-from cnn_explainer.encode import decode_array
+from cnn_explainer.encode import decode_maps
 from cnn_explainer.precompute import MAP_LAYERS
 
 from .conftest import CONTENT, DEFAULT_WEIGHTS
@@ -152,7 +152,7 @@ def test_default_mode_draws_every_column_readably(site):
     assert site.weights == DEFAULT_WEIGHTS  # the default site, not the fallback model
     docs = [json.loads(path.read_text()) for path in sorted((site.folder / "data" / "samples").glob("*.json"))]
     assert len(docs) == 10
-    intensity = {layer: np.mean([_drawn_intensity(decode_array(doc["maps"][layer]).astype(np.float64),
+    intensity = {layer: np.mean([_drawn_intensity(decode_maps(doc["maps"])[layer].astype(np.float64),
                                                   doc["ranges"][DEFAULT_MODE][layer]) for doc in docs])
                  for layer in MAP_NAMES}
     faint = {layer: f"{value:.1%}" for layer, value in intensity.items() if value < INTENSITY_FLOOR}
