@@ -206,16 +206,22 @@ def decode_array(entry: dict[str, Any], source: dict[str, Any] | None = None) ->
     raise ValueError(f"unknown codec {entry['codec']!r}")
 
 
-def decode_maps(maps: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
-    """Every layer of a sample document's `maps` (in their order, as the predictions need), decoded to float32."""
+def decode_all_codes(maps: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Every u8-webp layer of a sample document's `maps` as its (C, H, W) codes, in order (as the predictions need)."""
     codes: dict[str, np.ndarray] = {}
-    values: dict[str, np.ndarray] = {}
     for name, entry in maps.items():
         source = entry.get("predict") and entry["predict"]["from"]
         codes[name] = decode_codes(entry, maps[source] if source else None, codes[source] if source else None)
-        offset = np.asarray(entry["offset"], np.float32).reshape(-1, 1, 1)
-        scale = np.asarray(entry["scale"], np.float32).reshape(-1, 1, 1)
-        values[name] = offset + codes[name].astype(np.float32) * scale
+    return codes
+
+
+def decode_maps(maps: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Every layer of a sample document's `maps` decoded to float32 values, offset + code * scale."""
+    values: dict[str, np.ndarray] = {}
+    for name, codes in decode_all_codes(maps).items():
+        offset = np.asarray(maps[name]["offset"], np.float32).reshape(-1, 1, 1)
+        scale = np.asarray(maps[name]["scale"], np.float32).reshape(-1, 1, 1)
+        values[name] = offset + codes.astype(np.float32) * scale
     return values
 
 

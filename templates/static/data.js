@@ -134,7 +134,7 @@
     });
     return {
       id: doc.id, title: doc.title, top1: doc.top1, logits: doc.logits,
-      probabilities: doc.probabilities, ranges: doc.ranges, maps, exactFiles: doc.exactFiles,
+      probabilities: doc.probabilities, ranges: doc.ranges, maps, exact: null, exactFiles: doc.exactFiles,
     };
   }
 

@@ -266,7 +266,7 @@
     const top1 = probabilities.indexOf(Math.max(...probabilities));
     return {
       id, title, top1, logits: Array.from(outputs.logits), probabilities,
-      ranges: colourRanges(outputs, mapColumns), maps, exact,
+      ranges: colourRanges(outputs, mapColumns), maps, exact, exactFiles: [],
     };
   }
 
