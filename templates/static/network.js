@@ -151,7 +151,7 @@
     return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
   }
 
-  /** encode.py's u8-linear maps, decoded as data.js decodes them: one byte per value, per-neuron offset and scale. */
+  /** encode.py's 8-bit maps, as data.js decodes them: one byte per value, per-neuron offset and scale. */
   function mapsFrom(values, h, w, count) {
     const size = h * w;
     const codes = new Uint8Array(count * size);

@@ -26,6 +26,7 @@ from cnn_explainer.weights import load_model
 
 from .conftest import CONTENT, REFERENCE_MODEL
 from .test_detail import HALF, wait_view
+from .test_upload import _photo, _wait_own
 
 pytestmark = pytest.mark.e2e
 
@@ -114,6 +115,23 @@ def test_flatten_view_prints_the_networks_values(open_page, site):
     bias = np.asarray(load_model(site.weights).params["output"]["bias"], np.float64)
     assert abs(float(texts(page, "result")[0]) - (flat @ kernel[:, cls] + bias[cls])) <= HALF + 1e-5
     assert shown(maps["logits"][cls]) in page.text_content("[data-role=detail] .note")
+
+
+def test_views_of_an_uploaded_image_print_its_forward_pass(open_page, site, tmp_path):
+    """An image the reader adds carries its own exact values (network.js), which its views print."""
+    _photo(tmp_path)
+    page = open_page().page
+    page.set_input_files("input[type=file][data-role=upload]", str(tmp_path / "photo.png"))
+    _wait_own(page)
+    page.evaluate("location.hash = '#sample=own-1&layer=conv_1_2&neuron=6&row=20&col=33'")
+    wait_view(page, "conv", 20, 33)
+    model = load_model(site.weights)
+    out = compiled_forward(model.architecture)(model.params, load_image(tmp_path / "photo.png")[None])
+    relu, conv = (np.transpose(np.asarray(out[name][0]), (2, 0, 1)) for name in ("relu_1_1", "conv_1_2"))
+    # the page's own float32 forward pass sums in another order than XLA: within 1e-4, as test_upload.py allows
+    np.testing.assert_allclose([float(t) for t in texts(page, "patch")], relu[0, 20:23, 33:36].ravel(),
+                               atol=HALF + 1e-4)
+    assert abs(float(texts(page, "result")[0]) - conv[6, 20, 33]) <= HALF + 1e-4
 
 
 @pytest.fixture(scope="module")
