@@ -3,6 +3,11 @@
 Arrays travel as base64 so the files stay small and byte-for-byte reproducible: weights as
 exact little-endian float32, activation maps as one byte per value with a per-neuron linear
 scale (value = offset + q * scale), which is finer than the 256-colour palette they feed.
+Those bytes are packed into a lossless WebP image per layer (`u8-webp`): its spatial predictors
+suit activation maps far better than gzip on base64 text, and a browser decodes it natively. A
+ReLU or max-pooling layer stores only its codes' difference from what its input layer's codes
+predict, which is mostly zero. The maps are for colour; the exact float32 values a detail view
+prints travel in separate files, one per sample and layer, loaded only when a view opens.
 Every file has a `.js` twin that assigns the same document to a global, because browsers
 refuse fetch() on file:// but still run classic <script> elements.
 """
@@ -10,15 +15,22 @@ refuse fetch() on file:// but still run classic <script> elements.
 from __future__ import annotations
 
 import base64
+import io
 import json
+import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from .network.description import Conv2D, Pool, explicit_padding, output_shapes
 from .precompute import NetworkData, SampleData
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+EXACT_SCHEMA = "cnn-explainer/exact"
+WEBP_MAX_SIDE = 16383  # the WebP format's largest width or height
+WEBP_PREFIX = "data:image/webp;base64,"
 NETWORK_SCHEMA = "cnn-explainer/network"
 SAMPLE_SCHEMA = "cnn-explainer/sample"
 SCRIPT_GLOBAL = "CNNX_DATA"  # the .js twins fill window.CNNX_DATA[<file key>]
@@ -53,45 +65,242 @@ def quantize(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.clip(codes, 0, 255).astype(np.uint8), lo, scale
 
 
-def encode_maps(maps: np.ndarray) -> dict[str, Any]:
-    codes, offset, scale = quantize(np.asarray(maps, np.float32))
-    return {
-        "codec": "u8-linear", "shape": list(codes.shape),
-        "offset": f32_list(offset), "scale": f32_list(scale),
-        "min": f32_list(maps.min(axis=(1, 2))), "max": f32_list(maps.max(axis=(1, 2))),
-        "data": base64.b64encode(codes.tobytes()).decode("ascii"),
-    }
+def _tiles(count: int, height: int, width: int) -> tuple[int, int]:
+    """(rows, cols) of map tiles in a layer's image: one column of maps when they are wide enough and fit, else a
+    near-square grid (a 1 x 1 map per hidden unit), since narrow images compress poorly and WebP stops at 16383 px."""
+    cols = 1 if width >= 16 else max(1, math.ceil(math.sqrt(count * height / width)))
+    while math.ceil(count / cols) * height > WEBP_MAX_SIDE:
+        cols += 1
+    if cols * width > WEBP_MAX_SIDE:
+        raise ValueError(f"{count} maps of {height} x {width} do not fit in one WebP image")
+    return math.ceil(count / cols), cols
+
+
+def _webp(codes: np.ndarray, planes: int, tiles: tuple[int, int]) -> str:
+    """(C, H, W) bytes -> a lossless WebP data URL: neuron c in tile c // planes (row-major in the tile grid),
+    colour channel c % planes (R, G, B); a grey image (planes 1) repeats each byte in R, G and B.
+
+    libwebp at a fixed method and no threads always writes the same bytes for the same pixels.
+    """
+    count, height, width = codes.shape
+    rows, cols = tiles
+    padded = np.zeros((rows * cols * planes, height, width), np.uint8)
+    padded[:count] = codes
+    grid = padded.reshape(rows, cols, planes, height, width).transpose(0, 3, 1, 4, 2)
+    image = grid.reshape(rows * height, cols * width, planes)
+    picture = Image.fromarray(image[:, :, 0], "L") if planes == 1 else Image.fromarray(image, "RGB")
+    buffer = io.BytesIO()
+    # method 6 makes TinyVGG's maps 0.5% smaller and takes 80 times as long
+    picture.save(buffer, format="WEBP", lossless=True, quality=100, method=4, exact=True)
+    return WEBP_PREFIX + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _unwebp(url: str, shape: tuple[int, int, int], planes: int, tiles: tuple[int, int]) -> np.ndarray:
+    count, height, width = shape
+    rows, cols = tiles
+    if not url.startswith(WEBP_PREFIX):
+        raise ValueError("a u8-webp array's data must be a data:image/webp;base64 URL")
+    image = np.asarray(Image.open(io.BytesIO(base64.b64decode(url[len(WEBP_PREFIX):]))).convert("RGB"))
+    if image.shape[:2] != (rows * height, cols * width):
+        raise ValueError(f"u8-webp image is {image.shape[1]} x {image.shape[0]}, expected "
+                         f"{cols * width} x {rows * height}")
+    grid = image[:, :, :planes].reshape(rows, height, cols, width, planes).transpose(0, 2, 4, 1, 3)
+    return grid.reshape(-1, height, width)[:count]
+
+
+def _decoded(entry: dict[str, Any], codes: np.ndarray) -> np.ndarray:
+    """A map layer's values in float64, offset + code * scale: the same IEEE operations data.js does."""
+    offset = np.asarray(entry["offset"], np.float64)[:, None, None]
+    scale = np.asarray(entry["scale"], np.float64)[:, None, None]
+    return offset + codes.astype(np.float64) * scale
+
+
+def predicted_codes(predict: dict[str, Any], source: dict[str, Any], source_codes: np.ndarray,
+                    entry: dict[str, Any]) -> np.ndarray:
+    """The codes a ReLU or max-pooling layer would have if its input were exactly its input layer's decoded codes:
+    floor((y - offset) / scale + 0.5), clamped to 0..255 (0 where scale is 0), all in float64 so that data.js,
+    doing the same operations in the same order, gets the same bytes. Only a prediction: the file stores the
+    difference from the real codes, so nothing depends on it being right, only the size."""
+    x = _decoded(source, source_codes)
+    if predict["op"] == "relu":
+        y = np.maximum(x, 0.0)
+    else:  # "max": the window's largest value; padded pixels take no part
+        (top, bottom), (left, right) = predict["padding"]
+        (ph, pw), (sh, sw) = predict["window"], predict["strides"]
+        count, height, width = entry["shape"]
+        padded = np.full((x.shape[0], x.shape[1] + top + bottom, x.shape[2] + left + right), -np.inf)
+        padded[:, top:top + x.shape[1], left:left + x.shape[2]] = x
+        y = np.full((count, height, width), -np.inf)
+        for i in range(ph):
+            for j in range(pw):
+                y = np.maximum(y, padded[:, i:i + sh * (height - 1) + 1:sh, j:j + sw * (width - 1) + 1:sw])
+    offset = np.asarray(entry["offset"], np.float64)[:, None, None]
+    scale = np.asarray(entry["scale"], np.float64)[:, None, None]
+    q = np.floor((y - offset) / np.where(scale > 0, scale, 1.0) + 0.5)
+    return np.where(scale > 0, np.clip(q, 0, 255), 0).astype(np.uint8)
+
+
+def _codes_entry(codes: np.ndarray, offset: list[float], scale: list[float], mins: list[float], maxs: list[float],
+                 planes: int = 1, predict: dict[str, Any] | None = None,
+                 source: dict[str, Any] | None = None, source_codes: np.ndarray | None = None) -> dict[str, Any]:
+    count, height, width = codes.shape
+    tiles = _tiles(-(-count // planes), height, width)
+    entry: dict[str, Any] = {"codec": "u8-webp", "shape": list(codes.shape), "planes": planes, "tiles": list(tiles),
+                             "predict": predict, "offset": offset, "scale": scale, "min": mins, "max": maxs}
+    stored = codes
+    if predict is not None:
+        stored = codes - predicted_codes(predict, source, source_codes, entry)  # uint8: wraps modulo 256
+    entry["data"] = _webp(stored, planes, tiles)
+    return entry
+
+
+def encode_maps(maps: np.ndarray, predict: dict[str, Any] | None = None,
+                source: dict[str, Any] | None = None, source_codes: np.ndarray | None = None) -> dict[str, Any]:
+    """A map layer's (C, H, W) float32 values as a u8-webp array; `predict` (with the input layer's encoded entry
+    and codes) stores the codes as differences from the ones that layer predicts."""
+    maps = np.asarray(maps, np.float32)
+    codes, offset, scale = quantize(maps)
+    return _codes_entry(codes, f32_list(offset), f32_list(scale), f32_list(maps.min(axis=(1, 2))),
+                        f32_list(maps.max(axis=(1, 2))), 1, predict, source, source_codes)
 
 
 def encode_input(pixels: np.ndarray) -> dict[str, Any]:
-    """The input channels are bytes / 255 already: the codes are the bytes, so nothing is lost."""
+    """The input channels are bytes / 255 already: the codes are the bytes, so nothing is lost. Three channels
+    travel as one colour picture, which WebP compresses better than three grey ones."""
     channels = pixels.shape[0]
     values = pixels.astype(np.float32) / np.float32(255.0)
-    return {
-        "codec": "u8-linear", "shape": list(pixels.shape),
-        "offset": [0.0] * channels, "scale": [f32(1 / 255)] * channels,
-        "min": f32_list(values.min(axis=(1, 2))), "max": f32_list(values.max(axis=(1, 2))),
-        "data": base64.b64encode(np.ascontiguousarray(pixels, np.uint8).tobytes()).decode("ascii"),
-    }
+    return _codes_entry(np.ascontiguousarray(pixels, np.uint8), [0.0] * channels, [f32(1 / 255)] * channels,
+                        f32_list(values.min(axis=(1, 2))), f32_list(values.max(axis=(1, 2))),
+                        3 if channels == 3 else 1)
 
 
-def decode_array(entry: dict[str, Any]) -> np.ndarray:
-    """The inverse of the encoders above, as docs/data-format.md describes it (float32 result)."""
-    raw = base64.b64decode(entry["data"])
+def decode_codes(entry: dict[str, Any], source: dict[str, Any] | None = None,
+                 source_codes: np.ndarray | None = None) -> np.ndarray:
+    """A u8-webp array's (C, H, W) codes; one with a `predict` needs its input layer's entry and codes."""
+    shape = tuple(entry["shape"])
+    stored = _unwebp(entry["data"], shape, entry["planes"], tuple(entry["tiles"]))
+    if entry.get("predict") is None:
+        return stored
+    if source is None or source_codes is None:
+        raise ValueError(f"this array is predicted from {entry['predict']['from']!r}: pass that layer's entry")
+    return stored + predicted_codes(entry["predict"], source, source_codes, entry)  # uint8: wraps modulo 256
+
+
+def decode_array(entry: dict[str, Any], source: dict[str, Any] | None = None) -> np.ndarray:
+    """The inverse of the encoders above, as docs/data-format.md describes it (float32 result). A predicted u8-webp
+    array needs `source`, its input layer's entry (itself decoded the same way, so give it its own source
+    through decode_maps when that is predicted too)."""
     shape = tuple(entry["shape"])
     if entry["codec"] == "f32":
-        return np.frombuffer(raw, dtype="<f4").reshape(shape).astype(np.float32)
-    if entry["codec"] == "u8-linear":
-        codes = np.frombuffer(raw, dtype=np.uint8).reshape(shape).astype(np.float32)
+        return np.frombuffer(base64.b64decode(entry["data"]), dtype="<f4").reshape(shape).astype(np.float32)
+    if entry["codec"] == "u8-webp":
+        source_codes = None
+        if entry.get("predict") is not None:
+            if source is None or source.get("predict") is not None:
+                raise ValueError(f"this array is predicted from {entry['predict']['from']!r}: use decode_maps")
+            source_codes = decode_codes(source)
+        codes = decode_codes(entry, source, source_codes).astype(np.float32)
         offset = np.asarray(entry["offset"], np.float32).reshape(-1, 1, 1)
         scale = np.asarray(entry["scale"], np.float32).reshape(-1, 1, 1)
         return offset + codes * scale
     raise ValueError(f"unknown codec {entry['codec']!r}")
 
 
-def encode_sample(sample: SampleData) -> dict[str, Any]:
+def decode_all_codes(maps: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Every u8-webp layer of a sample document's `maps` as its (C, H, W) codes, in order (as the predictions need)."""
+    codes: dict[str, np.ndarray] = {}
+    for name, entry in maps.items():
+        source = entry.get("predict") and entry["predict"]["from"]
+        codes[name] = decode_codes(entry, maps[source] if source else None, codes[source] if source else None)
+    return codes
+
+
+def decode_maps(maps: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Every layer of a sample document's `maps` decoded to float32 values, offset + code * scale."""
+    values: dict[str, np.ndarray] = {}
+    for name, codes in decode_all_codes(maps).items():
+        offset = np.asarray(maps[name]["offset"], np.float32).reshape(-1, 1, 1)
+        scale = np.asarray(maps[name]["scale"], np.float32).reshape(-1, 1, 1)
+        values[name] = offset + codes.astype(np.float32) * scale
+    return values
+
+
+def _map_steps(network: NetworkData | None) -> dict[str, dict[str, Any]]:
+    """Map layer -> what makes it from the layer before: {"op": "relu"} or {"op": "max", window, strides, padding}
+    (the ops whose codes and exact values the page can derive from that layer's); other layers are absent."""
+    if network is None:
+        return {}
+    steps: dict[str, dict[str, Any]] = {}
+    for layer, extra in zip(network.layers, _hyperparameters(network)):
+        if layer.kind == "relu":
+            steps[layer.name] = {"op": "relu"}
+        elif layer.kind == "pool" and extra["op"] == "max":
+            steps[layer.name] = {"op": "max", "window": extra["window"], "strides": extra["strides"],
+                                 "padding": extra["padding"]}
+    return steps
+
+
+def _apply(step: dict[str, Any], before: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """`step` (a ReLU or a max pooling) applied to a float32 (C, H, W) layer, as the page applies it."""
+    if step["op"] == "relu":
+        return np.maximum(before, np.float32(0))
+    (top, bottom), (left, right) = step["padding"]
+    (ph, pw), (sh, sw) = step["window"], step["strides"]
+    padded = np.full((before.shape[0], before.shape[1] + top + bottom, before.shape[2] + left + right),
+                     -np.inf, np.float32)
+    padded[:, top:top + before.shape[1], left:left + before.shape[2]] = before
+    _, height, width = shape
+    pooled = np.full(shape, -np.inf, np.float32)
+    for i in range(ph):
+        for j in range(pw):
+            pooled = np.maximum(pooled, padded[:, i:i + sh * (height - 1) + 1:sh, j:j + sw * (width - 1) + 1:sw])
+    return pooled
+
+
+def _derived_exactly(step: dict[str, Any], before: np.ndarray, values: np.ndarray) -> bool:
+    """Whether `values` are bit for bit `step` applied to `before` (float32), as the page derives them."""
+    if step["op"] == "relu" and before.shape != values.shape:
+        return False
+    return np.array_equal(_apply(step, before, values.shape), values)
+
+
+def exact_maps(doc: dict[str, Any], network: dict[str, Any],
+               read: Callable[[str], dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Every map layer's exact float32 values, (C, H, W), as the detail views get them (data.js loadExact) from a
+    sample document, the network document and `read` (data file key -> its document): the input's bytes / 255, a
+    layer in `exactFiles` from its own file, any other its ReLU or max pooling of the layer before."""
+    layers = {layer["name"]: layer for layer in network["layers"]}
+    values: dict[str, np.ndarray] = {}
+    previous = None
+    for name, entry in doc["maps"].items():
+        if name == "input":
+            values[name] = decode_codes(entry).astype(np.float32) / np.float32(255)
+        elif name in doc["exactFiles"]:
+            values[name] = decode_array(read(exact_key(doc["id"], name))["values"])
+        else:
+            layer = layers[name]
+            step = {"op": "relu"} if layer["kind"] == "relu" else {"op": "max", **layer}
+            values[name] = _apply(step, values[previous], tuple(entry["shape"]))
+        previous = name
+    return values
+
+
+def encode_sample(sample: SampleData, network: NetworkData | None = None) -> dict[str, Any]:
+    """The sample's data file. With `network`, ReLU and max-pooling layers are stored as differences from their
+    input layer's prediction, and `exactFiles` lists only the layers whose exact values the page cannot derive."""
+    steps = _map_steps(network)
     maps = {"input": encode_input(sample.input)}
-    maps.update({name: encode_maps(values) for name, values in sample.maps.items()})  # in layer order
+    codes = {"input": sample.input}
+    previous = "input"
+    exact_files = []
+    for name, values in sample.maps.items():  # in layer order
+        step = steps.get(name)
+        predict = None if step is None or previous == "input" else {"from": previous, **step}
+        maps[name] = encode_maps(values, predict, maps[previous], codes[previous])
+        codes[name] = quantize(np.asarray(values, np.float32))[0]
+        if step is None or previous == "input" or not _derived_exactly(step, sample.maps[previous], values):
+            exact_files.append(name)
+        previous = name
     return {
         "schema": SAMPLE_SCHEMA, "version": SCHEMA_VERSION,
         "id": sample.id, "title": sample.title, "top1": sample.top1,
@@ -99,7 +308,22 @@ def encode_sample(sample: SampleData) -> dict[str, Any]:
         "ranges": {mode: {layer: round(r, 6) for layer, r in by_layer.items()}
                    for mode, by_layer in sample.ranges.items()},
         "maps": maps,
+        "exactFiles": exact_files,
     }
+
+
+def exact_key(sample_id: str, layer: str) -> str:
+    """The data file key of one sample's exact values of one layer."""
+    return f"exact/{sample_id}/{layer}"
+
+
+def encode_exact(sample: SampleData, layers: list[str]) -> dict[str, dict[str, Any]]:
+    """Data file key -> document: the exact float32 values of each of `layers` (the sample's `exactFiles`), the
+    numbers a detail view prints; one file per layer, so a view loads only the two it shows."""
+    return {exact_key(sample.id, name): {
+        "schema": EXACT_SCHEMA, "version": SCHEMA_VERSION, "id": sample.id, "layer": name,
+        "values": encode_float32(sample.maps[name]),
+    } for name in layers}
 
 
 def _hyperparameters(network: NetworkData) -> list[dict[str, Any]]:

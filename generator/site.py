@@ -70,7 +70,7 @@ class SiteInputs:
     default_sample: str
     class_names: tuple[str, ...]
     data_files: dict[str, dict[str, Any]]  # data key ("network", "samples/<id>") -> document
-    thumbnails: bytes  # PNG: the gallery's pictures side by side, in gallery order
+    thumbnails: bytes  # WebP: the gallery's pictures side by side, in gallery order
     charts: dict[str, dict[str, Any]]  # name -> Vega spec
     palettes: dict[str, list[str]]
     vega_runtime: str
@@ -182,7 +182,7 @@ def render_site(inputs: SiteInputs) -> dict[str, bytes]:
     for key, doc in {**inputs.data_files, **chart_files(inputs)}.items():
         files[f"data/{key}.json"] = (to_json(doc) + "\n").encode("ascii")
         files[f"data/{key}.js"] = to_script(key, doc).encode("ascii")
-    files["assets/thumbnails.png"] = inputs.thumbnails
+    files["assets/thumbnails.webp"] = inputs.thumbnails
     for path in sorted(STATIC.iterdir()):
         if path.is_file() and path.suffix != ".js":
             files[f"assets/{path.name}"] = path.read_bytes()

@@ -60,7 +60,7 @@ def test_a_gallery_of_1_to_100_images(tmp_path, count):
     html = (out / "index.html").read_text(encoding="utf-8")
     assert html.count('class="thumb" data-sample=') == count
     assert html.count(f"--n: {count}; }}") == count  # every thumbnail offsets into one strip of {count}
-    with Image.open(out / "assets" / "thumbnails.png") as strip:
+    with Image.open(out / "assets" / "thumbnails.webp") as strip:
         assert strip.size == (64 * count, 64)
     expected = predict_images(load_model(DEFAULT_WEIGHTS), images)
     for sample_id, record in zip(ids, expected, strict=True):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 
 import numpy as np
@@ -10,6 +9,9 @@ import pytest
 from cnn_explainer.encode import (
     SCRIPT_GLOBAL,
     decode_array,
+    decode_codes,
+    decode_maps,
+    encode_exact,
     encode_float32,
     encode_input,
     encode_maps,
@@ -42,7 +44,7 @@ def test_f32_is_the_shortest_exact_float32(x):
 
 
 @pytest.mark.parametrize("name", list(MAPS))
-def test_u8_linear_round_trip_within_half_a_step(name):
+def test_u8_webp_round_trip_within_half_a_step(name):
     maps = MAPS[name]
     entry = encode_maps(maps)
     decoded = decode_array(json.loads(to_json(entry)))
@@ -71,8 +73,49 @@ def test_constant_maps_decode_exactly():
 def test_input_codes_are_the_image_bytes():
     pixels = RNG.integers(0, 256, (3, 64, 64), dtype=np.uint8)
     entry = encode_input(pixels)
-    np.testing.assert_array_equal(np.frombuffer(base64.b64decode(entry["data"]), np.uint8).reshape(3, 64, 64), pixels)
+    assert (entry["planes"], entry["tiles"]) == (3, [1, 1])  # one colour picture
+    np.testing.assert_array_equal(decode_codes(entry), pixels)
     np.testing.assert_allclose(decode_array(entry), pixels / 255.0, rtol=0, atol=1.2e-7)
+
+
+@pytest.mark.parametrize(("shape", "tiles"), [((10, 62, 62), [10, 1]), ((24, 48, 48), [24, 1]),
+                                              ((512, 48, 48), [256, 2]), ((64, 1, 1), [8, 8]), ((10, 13, 13), [3, 4])],
+                         ids=["tinyvgg", "tall", "past-16383-px", "dense-units", "narrow"])
+def test_maps_tile_into_one_webp_within_its_size_limit(shape, tiles):
+    maps = RNG.normal(0, 1, shape).astype(np.float32)
+    entry = encode_maps(maps)
+    assert entry["tiles"] == tiles
+    np.testing.assert_array_equal(decode_codes(entry), quantize(maps)[0])
+
+
+def test_webp_data_is_the_same_bytes_every_time():
+    assert to_json(encode_maps(MAPS["normal"])) == to_json(encode_maps(MAPS["normal"].copy()))
+    assert encode_maps(MAPS["normal"])["data"].startswith("data:image/webp;base64,")
+
+
+@pytest.mark.parametrize("padding", [[[0, 0], [0, 0]], [[0, 1], [1, 0]]], ids=["valid", "padded"])
+def test_predicted_layers_decode_to_their_own_codes(padding):
+    conv = RNG.normal(0, 1, (4, 9, 9)).astype(np.float32)
+    relu = np.maximum(conv, 0)
+    (top, bottom), (left, right) = padding
+    big = np.full((4, 9 + top + bottom, 9 + left + right), -np.inf, np.float32)
+    big[:, top:top + 9, left:left + 9] = relu
+    h, w = (big.shape[1] - 2) // 2 + 1, (big.shape[2] - 2) // 2 + 1
+    pooled = np.max([big[:, i:i + 2 * h - 1:2, j:j + 2 * w - 1:2] for i in (0, 1) for j in (0, 1)], axis=0)
+    conv_entry = encode_maps(conv)
+    conv_codes = quantize(conv)[0]
+    relu_entry = encode_maps(relu, {"from": "conv", "op": "relu"}, conv_entry, conv_codes)
+    pool_entry = encode_maps(pooled, {"from": "relu", "op": "max", "window": [2, 2], "strides": [2, 2],
+                                      "padding": padding}, relu_entry, quantize(relu)[0])
+    maps = json.loads(to_json({"conv": conv_entry, "relu": relu_entry, "pool": pool_entry}))
+    decoded = decode_maps(maps)
+    for name, values in (("conv", conv), ("relu", relu), ("pool", pooled)):
+        codes, offset, scale = quantize(values)
+        expected = offset[:, None, None] + codes.astype(np.float32) * scale[:, None, None]
+        np.testing.assert_array_equal(decoded[name], expected)
+    np.testing.assert_array_equal(decode_array(maps["relu"], maps["conv"]), decoded["relu"])
+    with pytest.raises(ValueError, match="predicted from 'conv'"):
+        decode_array(maps["relu"])
 
 
 def test_float32_arrays_are_exact():
@@ -92,8 +135,10 @@ def _sample() -> SampleData:
 def test_sample_document_holds_every_layer_and_the_documented_keys():
     sample = _sample()
     doc = json.loads(to_json(encode_sample(sample)))
-    assert list(doc) == ["schema", "version", "id", "title", "top1", "logits", "probabilities", "ranges", "maps"]
-    assert (doc["schema"], doc["version"]) == ("cnn-explainer/sample", 1)
+    assert list(doc) == ["schema", "version", "id", "title", "top1", "logits", "probabilities", "ranges", "maps",
+                         "exactFiles"]
+    assert (doc["schema"], doc["version"]) == ("cnn-explainer/sample", 2)
+    assert doc["exactFiles"] == [layer.name for layer in MAP_LAYERS]  # without the network, every layer has one
     assert list(doc["maps"]) == ["input", *[layer.name for layer in MAP_LAYERS]]
     assert doc["top1"] == int(np.argmax(sample.probabilities))
     np.testing.assert_array_equal(np.float32(doc["logits"]), sample.logits)
@@ -106,12 +151,39 @@ def test_sample_document_holds_every_layer_and_the_documented_keys():
 def test_network_document_round_trips_the_weights(reference_model):
     doc = json.loads(to_json(encode_network(precompute_network(reference_model.params,
                                                                reference_model.class_names))))
-    assert (doc["schema"], doc["version"]) == ("cnn-explainer/network", 1)
+    assert (doc["schema"], doc["version"]) == ("cnn-explainer/network", 2)
     assert doc["classes"] == list(reference_model.class_names)
     assert [layer["name"] for layer in doc["layers"]][-1] == "output"
     for name, entry in doc["weights"].items():
         np.testing.assert_array_equal(decode_array(entry["kernel"]), reference_model.params[name]["kernel"])
         np.testing.assert_array_equal(np.float32(entry["bias"]), reference_model.params[name]["bias"])
+
+
+def test_relu_and_max_pool_layers_are_predicted_and_derived_from_the_layer_before(reference_model):
+    network = precompute_network(reference_model.params, reference_model.class_names)
+    sample = _sample()
+    for name, before in (("relu_1_1", "conv_1_1"), ("relu_1_2", "conv_1_2"), ("relu_2_1", "conv_2_1"),
+                         ("relu_2_2", "conv_2_2")):
+        sample.maps[name] = np.maximum(sample.maps[before], 0)
+    for name, before in (("max_pool_1", "relu_1_2"), ("max_pool_2", "relu_2_2")):
+        x = sample.maps[before]
+        sample.maps[name] = x.reshape(x.shape[0], x.shape[1] // 2, 2, x.shape[2] // 2, 2).max(axis=(2, 4))
+    sample.maps["relu_2_1"][0, 0, 0] += 1  # no longer max(0, conv_2_1): the page could not derive it
+    doc = json.loads(to_json(encode_sample(sample, network)))
+    assert doc["exactFiles"] == ["conv_1_1", "conv_1_2", "conv_2_1", "relu_2_1", "conv_2_2"]
+    assert doc["maps"]["max_pool_2"]["predict"] == {"from": "relu_2_2", "op": "max", "window": [2, 2],
+                                                    "strides": [2, 2], "padding": [[0, 0], [0, 0]]}
+    decoded = decode_maps(doc["maps"])
+    for name, array in sample.maps.items():
+        codes, offset, scale = quantize(array)
+        expected = offset[:, None, None] + codes.astype(np.float32) * scale[:, None, None]
+        np.testing.assert_array_equal(decoded[name], expected)
+    files = json.loads(to_json(encode_exact(sample, doc["exactFiles"])))
+    assert list(files) == [f"exact/s/{name}" for name in doc["exactFiles"]]
+    for name in doc["exactFiles"]:
+        entry = files[f"exact/s/{name}"]
+        assert (entry["schema"], entry["version"], entry["layer"]) == ("cnn-explainer/exact", 2, name)
+        np.testing.assert_array_equal(decode_array(entry["values"]), sample.maps[name])
 
 
 def test_json_is_deterministic_ascii_and_refuses_nan():
@@ -139,7 +211,7 @@ _MAP_SHAPES = st.tuples(st.integers(1, 4), st.integers(1, 8), st.integers(1, 8))
 
 
 @given(hnp.arrays(np.float32, _MAP_SHAPES, elements=_ACTIVATION))
-def test_u8_linear_round_trip_property(maps):
+def test_u8_webp_round_trip_property(maps):
     entry = json.loads(to_json(encode_maps(maps)))
     decoded = decode_array(entry)
     span = maps.max(axis=(1, 2)).astype(np.float64) - maps.min(axis=(1, 2))
@@ -168,7 +240,7 @@ def test_f32_scalars_read_back_as_the_same_float32(x):
 @given(hnp.arrays(np.uint8, st.tuples(st.just(3), st.integers(1, 16), st.integers(1, 16))))
 def test_input_round_trip_is_byte_over_255(pixels):
     entry = json.loads(to_json(encode_input(pixels)))
-    assert np.array_equal(np.frombuffer(base64.b64decode(entry["data"]), np.uint8).reshape(pixels.shape), pixels)
+    assert np.array_equal(decode_codes(entry), pixels)
     np.testing.assert_allclose(decode_array(entry), pixels / 255.0, rtol=0, atol=1.2e-7)
 
 

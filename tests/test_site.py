@@ -73,7 +73,7 @@ def _elements(html: bytes) -> list[tuple[str, dict[str, str]]]:
 
 def test_site_has_pages_data_twins_assets_and_marker(files):
     expected = {"index.html", "zh/index.html", MARKER, ".nojekyll", "assets/vega.js", "assets/site.css",
-                "assets/cnnx.js", "data/network.json", "data/network.js", "assets/thumbnails.png",
+                "assets/cnnx.js", "data/network.json", "data/network.js", "assets/thumbnails.webp",
                 *(f"data/samples/{i}.{ext}" for i in IDS for ext in ("json", "js"))}
     assert expected <= set(files)
     assert not {f"assets/{name}" for name in site.SCRIPTS} & set(files)  # only their bundle is served

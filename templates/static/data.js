@@ -11,6 +11,7 @@
   const page = JSON.parse(document.getElementById("cnnx-page").textContent);
   const pending = new Map();
   const decoded = new Map();
+  const VERSION = 2; // of the data files (docs/data-format.md)
   CNNX.page = page;
 
   /** Load data/<key>.js once; resolves with the document it stores. */
@@ -45,21 +46,95 @@
     return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
   }
 
-  /** A "u8-linear" map array: neuron c's value at code q is offset[c] + q * scale[c]. */
-  function decodeMaps(entry) {
-    const [count, height, width] = entry.shape;
-    return {
-      count, height, width, codes: bytes(entry.data),
-      offset: entry.offset, scale: entry.scale, min: entry.min, max: entry.max,
-    };
+  let scratch = null; // one canvas for every decode: each draws and reads back without yielding in between
+  /** An image's RGBA bytes exactly as stored. An <img> decodes the data: URL inside the page (createImageBitmap of a
+   * Blob made a round trip to the browser process per image: a sample switch took a third longer); the bitmap
+   * then reaches the canvas without colour conversion or premultiplication (the images are opaque, untagged). */
+  async function pixelsOf(url) {
+    const image = new Image();
+    image.src = url;
+    await image.decode();
+    const bitmap = await createImageBitmap(image, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+    scratch = scratch || document.createElement("canvas");
+    scratch.width = bitmap.width;
+    scratch.height = bitmap.height;
+    const context = scratch.getContext("2d", { willReadFrequently: true });
+    context.drawImage(bitmap, 0, 0);
+    bitmap.close();
+    return context.getImageData(0, 0, scratch.width, scratch.height).data;
   }
 
-  function decodeSample(doc) {
+  /** The codes a ReLU or max-pooling layer would have if its input were exactly `source`'s decoded codes, computed
+   * with the same float64 operations in the same order as encode.py's predicted_codes, hence the same bytes. */
+  function predicted(predict, source, entry) {
+    const [count, height, width] = entry.shape;
+    const out = new Uint8Array(count * height * width);
+    const inSize = source.height * source.width;
+    const x = (c, i) => source.offset[c] + source.codes[c * inSize + i] * source.scale[c];
+    const [[top], [left]] = predict.padding || [[0], [0]];
+    for (let c = 0; c < count; c++) {
+      const offset = entry.offset[c];
+      const scale = entry.scale[c];
+      for (let r = 0; r < height; r++) {
+        for (let col = 0; col < width; col++) {
+          let y;
+          if (predict.op === "relu") y = Math.max(x(c, r * width + col), 0);
+          else {
+            y = -Infinity;
+            for (let i = 0; i < predict.window[0]; i++) {
+              for (let j = 0; j < predict.window[1]; j++) {
+                const sr = r * predict.strides[0] + i - top;
+                const sc = col * predict.strides[1] + j - left;
+                if (sr >= 0 && sr < source.height && sc >= 0 && sc < source.width) y = Math.max(y, x(c, sr * source.width + sc));
+              }
+            }
+          }
+          const q = Math.floor((y - offset) / (scale > 0 ? scale : 1) + 0.5);
+          out[(c * height + r) * width + col] = scale > 0 ? Math.max(0, Math.min(255, q)) : 0;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A "u8-webp" map array's codes from its image's pixels: neuron c in tile c / planes of the grid, colour channel
+   * c % planes; plus, for a predicted layer, the prediction from the layer it names (decoded already). */
+  function decodeMaps(entry, pixels, source) {
+    const [count, height, width] = entry.shape;
+    const { planes } = entry;
+    const cols = entry.tiles[1];
+    const imageWidth = cols * width;
+    const codes = new Uint8Array(count * height * width);
+    for (let c = 0; c < count; c++) {
+      const tile = Math.floor(c / planes);
+      const x0 = (tile % cols) * width;
+      const y0 = Math.floor(tile / cols) * height;
+      const plane = c % planes;
+      for (let r = 0; r < height; r++) {
+        const from = 4 * ((y0 + r) * imageWidth + x0) + plane;
+        const to = (c * height + r) * width;
+        for (let col = 0; col < width; col++) codes[to + col] = pixels[from + 4 * col];
+      }
+    }
+    if (entry.predict) {
+      const guess = predicted(entry.predict, source, entry);
+      for (let i = 0; i < codes.length; i++) codes[i] = (codes[i] + guess[i]) & 255;
+    }
+    return { count, height, width, codes, offset: entry.offset, scale: entry.scale, min: entry.min, max: entry.max };
+  }
+
+  /** Every layer's image decodes at once; the predictions then follow the layer order they depend on. */
+  async function decodeSample(doc) {
+    const names = Object.keys(doc.maps);
+    const pixels = await Promise.all(names.map((name) => pixelsOf(doc.maps[name].data)));
     const maps = {};
-    for (const name of Object.keys(doc.maps)) maps[name] = decodeMaps(doc.maps[name]);
+    names.forEach((name, i) => {
+      const entry = doc.maps[name];
+      maps[name] = decodeMaps(entry, pixels[i], entry.predict ? maps[entry.predict.from] : null);
+    });
     return {
       id: doc.id, title: doc.title, top1: doc.top1, logits: doc.logits,
-      probabilities: doc.probabilities, ranges: doc.ranges, maps,
+      probabilities: doc.probabilities, ranges: doc.ranges, maps, exact: null, exactFiles: doc.exactFiles,
     };
   }
 
@@ -100,7 +175,9 @@
       const sample = own && own.id === id
         ? scriptsRan.then(() => CNNX.ownImage.compute(own))
         : load("samples/" + id).then((doc) => {
-          if (doc.version !== 1) throw new Error("sample " + id + " has data version " + doc.version + ", expected 1");
+          if (doc.version !== VERSION) {
+            throw new Error("sample " + id + " has data version " + doc.version + ", expected " + VERSION);
+          }
           return decodeSample(doc);
         });
       sample.catch(() => decoded.delete(id)); // let a later click retry
@@ -116,6 +193,9 @@
       const at = page.samples.findIndex((s) => s.id === replaces);
       if (at >= 0) page.samples.splice(at, 1);
     }
+    for (const key of [...exactValues.keys()]) {
+      if (key.startsWith(sample.id + "|") || (replaces && key.startsWith(replaces + "|"))) exactValues.delete(key);
+    }
     decoded.set(sample.id, Promise.resolve(sample));
     page.samples.push({ id: sample.id, title: sample.title });
   };
@@ -124,7 +204,7 @@
   /** The weights: fetched only when a view needs them, never for the first view. */
   CNNX.loadNetwork = function () {
     network = network || load("network").then((doc) => {
-      if (doc.version !== 1) throw new Error("network data version " + doc.version + ", expected 1");
+      if (doc.version !== VERSION) throw new Error("network data version " + doc.version + ", expected " + VERSION);
       const weights = {};
       for (const name of Object.keys(doc.weights)) {
         weights[name] = { kernel: floats(doc.weights[name].kernel.data), bias: doc.weights[name].bias };
@@ -132,6 +212,70 @@
       return { classes: doc.classes, input: doc.input, flattenOrder: doc.flattenOrder, layers: doc.layers, weights };
     });
     return network;
+  };
+
+  const exactValues = new Map(); // "<sample id>|<layer>" -> Promise of {count, height, width, values}
+
+  /** The exact float32 values of map layer `name` of `sample`, as {count, height, width, values (C, H, W)}: what a
+   * detail view prints. The input's are its bytes / 255, as the model saw them; a layer listed in the sample's
+   * exactFiles has its own data file; any other (a ReLU or a max pooling) is its op applied to the layer before it,
+   * bit for bit what the network computed (encode.py checks that before leaving its file out). An image the reader
+   * added carries every layer's values itself (network.js). */
+  function exactLayer(sample, name, network) {
+    const key = sample.id + "|" + name;
+    if (exactValues.has(key)) return exactValues.get(key);
+    const maps = sample.maps[name];
+    const shaped = (values) => ({ count: maps.count, height: maps.height, width: maps.width, values });
+    let result;
+    if (sample.exact && sample.exact[name]) result = Promise.resolve(shaped(sample.exact[name]));
+    else if (name === "input") result = Promise.resolve(shaped(Float32Array.from(maps.codes, (q) => Math.fround(q / 255))));
+    else if (sample.exactFiles.includes(name)) {
+      result = load("exact/" + sample.id + "/" + name).then((doc) => {
+        if (doc.version !== VERSION) throw new Error(`exact values of ${name} have data version ${doc.version}`);
+        return shaped(floats(doc.values.data));
+      });
+    } else {
+      const columns = page.columns;
+      const before = columns[columns.findIndex((c) => c.name === name) - 1].name;
+      const layer = network.layers.find((l) => l.name === name);
+      result = exactLayer(sample, before, network).then((source) => shaped(derive(layer, source, maps)));
+    }
+    result.catch(() => exactValues.delete(key)); // let a later view retry
+    exactValues.set(key, result);
+    return result;
+  }
+
+  /** A ReLU's or max pooling's output from its input's exact values: max is exact in float32, so this is the network's. */
+  function derive(layer, source, maps) {
+    const { count, height, width } = maps;
+    if (layer.kind === "relu") return source.values.map((v) => Math.max(v, 0));
+    const values = new Float32Array(count * height * width);
+    const [[top], [left]] = layer.padding;
+    for (let c = 0; c < count; c++) {
+      for (let r = 0; r < height; r++) {
+        for (let col = 0; col < width; col++) {
+          let y = -Infinity;
+          for (let i = 0; i < layer.window[0]; i++) {
+            for (let j = 0; j < layer.window[1]; j++) {
+              const sr = r * layer.strides[0] + i - top;
+              const sc = col * layer.strides[1] + j - left;
+              if (sr >= 0 && sr < source.height && sc >= 0 && sc < source.width) {
+                y = Math.max(y, source.values[(c * source.height + sr) * source.width + sc]);
+              }
+            }
+          }
+          values[(c * height + r) * width + col] = y;
+        }
+      }
+    }
+    return values;
+  }
+
+  /** The exact values of several map layers of a sample: {name: {count, height, width, values}}. */
+  CNNX.loadExact = function (sample, names, network) {
+    const wanted = names.filter((name) => sample.maps[name]);
+    return Promise.all(wanted.map((name) => exactLayer(sample, name, network)))
+      .then((list) => Object.fromEntries(wanted.map((name, i) => [name, list[i]])));
   };
 
   /** State in the URL hash: #sample=<id>&scale=<mode>[&layer=<name>&neuron=<i>][&details=off]. `missingOwn`:

@@ -3,8 +3,8 @@
  * window for average pooling, with the layer's own window, stride and padding (network.json). A window
  * cell on the padding takes no part and is shown empty.
  *
- * The input is the stored map of the same neuron one layer back; the output is computed here
- * from it (detail-math.js), so the formula always matches the map it explains.
+ * The input is the exact map of the same neuron one layer back, the output the layer's exact map (data.js
+ * loadExact): a max or a ReLU of float32 values is exact, so the formula matches the map it explains.
  */
 (function () {
   "use strict";
@@ -21,8 +21,8 @@
   function view(ctx, desc) {
     const { sample, mode, layer, neuron, strings } = ctx;
     const previous = previousLayer(layer);
-    const input = math.channel(sample.maps[previous.name], neuron);
-    const output = desc ? math.pool(input, desc) : math.relu(input);
+    const input = math.channel(ctx.exact[previous.name], neuron);
+    const output = math.channel(ctx.exact[layer], neuron); // the network's, as math.pool / math.relu of the input
     const [ph, pw] = desc ? desc.window : [1, 1];
     const [sh, sw] = desc ? desc.strides : [1, 1];
     const [top, left] = desc ? [desc.padding[0][0], desc.padding[1][0]] : [0, 0];

@@ -5,8 +5,8 @@
  * layer's stride and dilation; network.json gives them). The intermediates summed
  * plus the bias give the neuron's map. The formula shows, for the window's position, one
  * channel's patch x kernel = products (their sum is that channel's intermediate value), then
- * every channel's value + bias = the result. Everything is computed here from the stored maps
- * (detail-math.js), drawn with one red-blue range; the input image keeps its grey scale, and in
+ * every channel's value + bias = the result. The maps and the result are the network's exact values
+ * (data.js loadExact), the intermediates computed from them (detail-math.js), drawn with one red-blue range; the input image keeps its grey scale, and in
  * "layer" mode the input maps keep their own layer's range (detail.js sharedRange).
  */
 (function () {
@@ -19,7 +19,7 @@
     const { sample, network, mode, layer, neuron, strings } = ctx;
     const columns = CNNX.page.columns;
     const previous = columns[columns.findIndex((c) => c.name === layer) - 1];
-    const stored = sample.maps[previous.name];
+    const stored = ctx.exact[previous.name];
     const weights = network.weights[layer];
     const inputs = stored.count;
     const outputs = weights.bias.length;
@@ -42,7 +42,9 @@
       const k = math.kernel(weights, c, neuron, inputs, outputs, g.kh, g.kw);
       channels.push({ map: padded, kernel: k, intermediate: math.correlate(padded, k, desc, outHeight, outWidth) });
     }
-    const output = math.sum(channels.map((ch) => ch.intermediate), bias);
+    // The neuron's map as the network computed it (float32); the sum of the intermediates is within float32
+    // rounding of it, far below the digits shown.
+    const output = math.channel(ctx.exact[layer], neuron);
     const range = sharedRange(sample, mode, [previous.name, layer],
       math.maxAbs(output.values, ...channels.map((ch) => ch.intermediate.values)));
     const colours = scale("RdBu", range);

@@ -8,7 +8,7 @@
  * (TinyVGG: max_pool_2's ten 13x13 maps as 13 lines of 130); PyTorch's (C, H, W) one line per map; the
  * dense weights into the unit below it in the same layout. Both share the window (one value, the arrow
  * keys walk the grid's lines) and Σ value x weight + bias = the unit's value (an output's logit),
- * computed here from the stored maps.
+ * computed here from the exact maps.
  * A hidden Dense unit shows the same: the edges from the flattened vector into that unit (it has no
  * softmax). A Dense layer after a hidden one reads that layer's units as the vector, one line, so the
  * output's edges then come from the hidden units.
@@ -130,7 +130,7 @@
     const fromFlatten = network.layers[at - 1].kind === "flatten";
     const sourceAt = fromFlatten ? at - 2 : at - 1;
     const SOURCE = sourceAt < 0 ? "input" : network.layers[sourceAt].name; // a network may flatten its input
-    const stored = sample.maps[SOURCE];
+    const stored = ctx.exact[SOURCE];
     const maps = [];
     for (let c = 0; c < stored.count; c++) maps.push(math.channel(stored, c));
     const { height, width } = maps[0];

@@ -1,18 +1,19 @@
 /* The arithmetic behind the detail views, as plain functions over Float64Arrays.
  *
- * Every number a detail view shows comes from here, computed in the browser from the values
- * the sample stores (u8-linear maps, dequantised) and the network's float32 weights. So the
- * numbers in a view always agree with each other to the digits shown, whatever the sample's
- * origin (a gallery file or a picture the reader added). docs/data-format.md ("Detail views")
- * says how far they can be from the network's unrounded activations.
+ * Every number a detail view shows comes from here, computed in the browser from the exact float32
+ * values of the layers it shows (data.js loadExact) and the network's float32 weights. So the
+ * numbers in a view are the network's own to the digits shown, and agree with each other, whatever
+ * the sample's origin (a gallery file or a picture the reader added). docs/data-format.md ("Detail views").
  */
 (function () {
   "use strict";
   const CNNX = window.CNNX;
 
-  /** Neuron c of a decoded u8-linear array: { values (row-major), height, width }. */
+  /** Neuron c of a layer's exact values (data.js loadExact) or of its decoded 8-bit maps:
+   * { values (row-major), height, width }. */
   function channel(maps, c) {
     const size = maps.height * maps.width;
+    if (maps.values) return { values: Float64Array.from(maps.values.subarray(c * size, (c + 1) * size)), height: maps.height, width: maps.width };
     const values = new Float64Array(size);
     const offset = maps.offset[c];
     const scale = maps.scale[c];

@@ -7,7 +7,8 @@
  * way). From inside a view, buttons and keys (Page Up / Page Down, [ and ]) move to the layer's other
  * neurons and to the other input channels without closing it. Each view (detail-conv.js, detail-activation.js,
  * detail-dense.js) registers a factory here; the shell owns what they share: loading the current
- * sample through CNNX.loadSample (the path every sample takes, whatever its origin), the window
+ * sample through CNNX.loadSample (the path every sample takes, whatever its origin) and the exact values of
+ * the layers the view prints (CNNX.loadExact; the sample's 8-bit maps are for colour only), the window
  * position (data-row / data-col on the dialog), play / pause / step / speed, arrow keys, Esc,
  * the info button and the view's part of the URL hash (view, channel, row, col).
  *
@@ -409,13 +410,18 @@
       body.replaceChildren();
       writeExtras();
       Promise.all([CNNX.loadNetwork(), CNNX.loadSample(state.sample)]).then(([network, sample]) => {
+        // The numbers a view prints: the exact values of the layer and of the one before it (data.js loadExact).
+        const at = page.columns.findIndex((c) => c.name === selected.layer);
+        const shown = kind === "softmax" ? [] : [page.columns[at - 1].name, selected.layer];
+        return CNNX.loadExact(sample, shown, network).then((exact) => [network, sample, exact]);
+      }).then(([network, sample, exact]) => {
         if (token !== openToken) return;
         if (kind === "pool") {
           const window = network.layers.find((l) => l.name === selected.layer).window.join(" × ");
           hint.textContent = strings.detail_hint_pool.replace("{window}", window);
         }
         const view = factories[kind]({
-          body, sample, network, mode: state.scale, layer: selected.layer, neuron: selected.neuron,
+          body, sample, exact, network, mode: state.scale, layer: selected.layer, neuron: selected.neuron,
           strings, classes: page.classes, extras: current.extras,
           moveTo: (row, col) => moveTo(row, col, { pause: true }),
           setStatus,

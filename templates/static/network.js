@@ -151,7 +151,7 @@
     return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
   }
 
-  /** encode.py's u8-linear maps, decoded as data.js decodes them: one byte per value, per-neuron offset and scale. */
+  /** encode.py's 8-bit maps, as data.js decodes them: one byte per value, per-neuron offset and scale. */
   function mapsFrom(values, h, w, count) {
     const size = h * w;
     const codes = new Uint8Array(count * size);
@@ -254,15 +254,19 @@
     input.offset = new Array(channels).fill(0);
     input.scale = new Array(channels).fill(Math.fround(1 / 255)); // encode_input: the codes are the bytes
     const maps = { input };
+    const exact = {}; // every layer's float32 values, channel first: what the detail views print (data.js loadExact)
     for (const column of mapColumns) {
       const [mh, mw, count] = mapShape(column.shape);
-      maps[column.name] = mapsFrom(outputs[column.name], mh, mw, count);
+      const values = outputs[column.name];
+      maps[column.name] = mapsFrom(values, mh, mw, count);
+      exact[column.name] = new Float32Array(values.length);
+      for (let p = 0; p < mh * mw; p++) for (let c = 0; c < count; c++) exact[column.name][c * mh * mw + p] = values[p * count + c];
     }
     const probabilities = Array.from(outputs.output);
     const top1 = probabilities.indexOf(Math.max(...probabilities));
     return {
       id, title, top1, logits: Array.from(outputs.logits), probabilities,
-      ranges: colourRanges(outputs, mapColumns), maps,
+      ranges: colourRanges(outputs, mapColumns), maps, exact, exactFiles: [],
     };
   }
 

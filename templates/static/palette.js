@@ -37,7 +37,7 @@
     colour(kind, v, range) {
       return CNNX.page.palettes[this.schemeFor(kind)][index(position(kind, v, range))];
     },
-    /** Paint neuron c of `maps` (a decoded u8-linear array) into its canvas. */
+    /** Paint neuron c of `maps` (a decoded u8-webp array) into its canvas. */
     paint(canvas, maps, c, kind, range) {
       const table = packedTable(this.schemeFor(kind));
       const lut = new Uint32Array(256);

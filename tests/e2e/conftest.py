@@ -14,6 +14,7 @@ passed to `wait_for_function` with eval: pass a function (`"() => ..."`) instead
 from __future__ import annotations
 
 import functools
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -146,3 +148,14 @@ def open_page(browser, site, origin):
         assert watched.outside() == [], f"requests outside the build folder: {watched.outside()}"
     for context in contexts:
         context.close()
+
+
+def exact_values(folder: Path, sample: str) -> tuple[dict, dict[str, np.ndarray]]:
+    """A built sample's document and every map layer's exact values, (C, H, W) float64: what the detail views print."""
+    from cnn_explainer.encode import exact_maps
+
+    def read(key: str) -> dict:
+        return json.loads((folder / "data" / f"{key}.json").read_text())
+
+    doc = read(f"samples/{sample}")
+    return doc, {name: v.astype(np.float64) for name, v in exact_maps(doc, read("network"), read).items()}

@@ -1,10 +1,10 @@
 """The detail views as a reader sees them: the numbers they show, checked against numpy.
 
 Two independent expectations for every number a view displays:
-- numpy on the site's own data files (the stored maps decoded as docs/data-format.md says, and the
+- numpy on the site's own data files (the exact values docs/data-format.md says the views print, and the
   network's float32 weights): the view must show exactly that, to the digits displayed;
 - the real network (tests/numpy_tinyvgg.py, float64, on the sample's image): the view must be within
-  the documented 8-bit storage error of it.
+  float32 rounding of it (test_exact_numbers.py checks the digits against the JAX outputs themselves).
 Plus the arithmetic as displayed: patch x kernel summed over the channels + bias = result, to the
 precision shown. Every test runs over http and from file://, and fails on any console error.
 """
@@ -22,7 +22,7 @@ from cnn_explainer.encode import decode_array
 from cnn_explainer.images import load_image
 from numpy_tinyvgg import tinyvgg
 
-from .conftest import CONTENT
+from .conftest import CONTENT, exact_values
 
 pytestmark = pytest.mark.e2e
 
@@ -76,9 +76,8 @@ class Truth:
 
     @cache  # noqa: B019 - one Truth per session
     def stored(self, sample: str) -> tuple[dict, dict[str, np.ndarray]]:
-        """The sample file and its maps decoded as documented, (C, H, W) float64."""
-        doc = json.loads((self.site.folder / "data" / "samples" / f"{sample}.json").read_text())
-        return doc, {name: decode_array(entry).astype(np.float64) for name, entry in doc["maps"].items()}
+        """The sample file and its layers' exact values as documented, (C, H, W) float64."""
+        return exact_values(self.site.folder, sample)
 
     @cache  # noqa: B019
     def network(self, sample: str) -> dict[str, np.ndarray]:
@@ -92,9 +91,10 @@ class Truth:
         return self.layers[self.layers.index(layer) - 1]
 
     def step(self, sample: str, layer: str) -> np.ndarray:
-        """Half the storage step of every neuron of a stored layer (0 for the exact input)."""
-        doc, _ = self.stored(sample)
-        return np.zeros(3) if layer == "input" else np.array(doc["maps"][layer]["scale"]) / 2
+        """How far a shown input value may be from the real network's, per neuron: 0, as the views show exact
+        values (the float32 network's rounding against float64 numpy is in the tests' 1e-5 margins)."""
+        _, maps = self.stored(sample)
+        return np.zeros(maps[layer].shape[0])
 
 
 @pytest.fixture(scope="module")

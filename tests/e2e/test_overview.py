@@ -6,7 +6,6 @@ request outside the build folder.
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 
@@ -14,7 +13,7 @@ import numpy as np
 import pytest
 from cnn_explainer.colors import palettes
 from cnn_explainer.config import load_config
-from cnn_explainer.encode import decode_array
+from cnn_explainer.encode import decode_all_codes, decode_maps
 from cnn_explainer.precompute import MAP_LAYERS
 
 from .conftest import CONTENT, DEFAULT_WEIGHTS
@@ -75,10 +74,11 @@ def _expected_pixels(site, sample: str, mode: str) -> dict[str, np.ndarray]:
     tables = {name: np.array([[int(h[i:i + 2], 16) for i in (1, 3, 5)] for h in lut])
               for name, lut in palettes().items()}
     expected = {}
+    all_codes = decode_all_codes(doc["maps"])
     for layer in ["input", *MAP_NAMES]:
         entry = doc["maps"][layer]
         count = entry["shape"][0]
-        codes = np.frombuffer(base64.b64decode(entry["data"]), np.uint8).reshape(count, -1).astype(np.float64)
+        codes = all_codes[layer].reshape(count, -1).astype(np.float64)
         r = doc["ranges"][mode][layer]
         for c in range(count):
             v = entry["offset"][c] + codes[c, ::PIXEL_STEP] * entry["scale"][c]
@@ -217,8 +217,9 @@ def test_every_mode_draws_every_column_readably(site, mode):
     assert site.weights == DEFAULT_WEIGHTS  # the default site, not the fallback model
     docs = [json.loads(path.read_text()) for path in sorted((site.folder / "data" / "samples").glob("*.json"))]
     assert len(docs) == 10 and list(docs[0]["ranges"]) == [DEFAULT_MODE, "unit", "module", "global"]
-    intensity = {layer: np.mean([_drawn_intensity(decode_array(doc["maps"][layer]).astype(np.float64),
-                                                  doc["ranges"][mode][layer]) for doc in docs])
+    maps = [decode_maps(doc["maps"]) for doc in docs]
+    intensity = {layer: np.mean([_drawn_intensity(values[layer].astype(np.float64), doc["ranges"][mode][layer])
+                                 for doc, values in zip(docs, maps, strict=True)])
                  for layer in MAP_NAMES}
     faint = {layer: f"{value:.1%}" for layer, value in intensity.items() if value < INTENSITY_FLOOR}
     assert faint == {}, f"columns drawn fainter than {INTENSITY_FLOOR:.0%}: {faint}"

@@ -34,7 +34,7 @@ from numpy_network import forward as numpy_forward
 from test_network import THREE_BLOCKS
 from zoo_keras import keras_zoo_model
 
-from .conftest import CONTENT
+from .conftest import CONTENT, exact_values
 from .test_detail import HALF, check_edge_colours, edges, read, wait_view
 from .test_upload import _photo
 
@@ -188,9 +188,9 @@ def test_an_upload_runs_the_same_network_as_its_producer(browser, zoo, name, tmp
 
 
 def _stored(site: Zoo) -> tuple[dict, dict[str, np.ndarray]]:
-    doc = json.loads((site.folder / "data" / "samples" / f"{SAMPLE}.json").read_text())
+    """The network document and the sample's exact values, as the detail views print them."""
     network = json.loads((site.folder / "data" / "network.json").read_text())
-    return network, {name: decode_array(entry).astype(np.float64) for name, entry in doc["maps"].items()}
+    return network, exact_values(site.folder, SAMPLE)[1]
 
 
 def _views(site: Zoo) -> list[tuple[str, int, int, int]]:
