@@ -10,12 +10,19 @@
   const SECTION_OF = { input: "article-input", conv: "article-convolution", relu: "article-relu",
                        pool: "article-pooling", dense: "article-softmax", hidden: "article-flatten" };
 
+  /** Lay the whole article out (site.css skips its blocks until then): before a jump to a section, so that it
+   * lands where the section really is, and once the first view is drawn (app.js). */
+  CNNX.layOutArticle = function () {
+    for (const article of document.querySelectorAll(".article")) article.classList.add("laid-out");
+  };
+
   function scrollToId(id) {
     const target = document.getElementById(id);
     if (!target) return false;
     // "Back to the network" shows the gallery too, which sits above the graph: a reader coming back up
     // from the article usually wants to pick another image.
     const shown = id === "network" ? document.querySelector(".controls") || target : target;
+    CNNX.layOutArticle();
     shown.scrollIntoView({ behavior: "smooth", block: "start" });
     if (target.tabIndex < 0 && !/^(A|BUTTON|INPUT|SELECT)$/.test(target.tagName)) target.tabIndex = -1;
     target.focus({ preventScroll: true });

@@ -64,33 +64,46 @@
     return context.getImageData(0, 0, scratch.width, scratch.height).data;
   }
 
-  /** The codes a ReLU or max-pooling layer would have if its input were exactly `source`'s decoded codes, computed
-   * with the same float64 operations in the same order as encode.py's predicted_codes, hence the same bytes. */
+  /** The codes a ReLU or max-pooling layer would have if its input were exactly `source`'s decoded codes: the same
+   * bytes as encode.py's predicted_codes. The decoded input value x(q) = offset + q * scale (float64, scale >= 0) never
+   * decreases as its code q grows, so a window's largest value is x of its largest code, and max(x, 0) depends on q
+   * alone: one 256-entry table per neuron, made with predicted_codes' float64 operations, gives its every result. */
   function predicted(predict, source, entry) {
     const [count, height, width] = entry.shape;
-    const out = new Uint8Array(count * height * width);
+    const size = height * width;
     const inSize = source.height * source.width;
-    const x = (c, i) => source.offset[c] + source.codes[c * inSize + i] * source.scale[c];
+    const src = source.codes;
+    const out = new Uint8Array(count * size);
+    const table = new Uint8Array(257); // table[q + 1]; table[0]: a window with no pixel (all padding), y = -Infinity
+    const relu = predict.op === "relu";
     const [[top], [left]] = predict.padding || [[0], [0]];
     for (let c = 0; c < count; c++) {
       const offset = entry.offset[c];
       const scale = entry.scale[c];
+      const code = (y) => (scale > 0 ? Math.max(0, Math.min(255, Math.floor((y - offset) / scale + 0.5))) : 0);
+      table[0] = code(-Infinity);
+      for (let q = 0; q < 256; q++) {
+        const x = source.offset[c] + q * source.scale[c];
+        table[q + 1] = code(relu ? Math.max(x, 0) : x);
+      }
+      const from = c * inSize;
+      const to = c * size;
+      if (relu) {
+        for (let i = 0; i < size; i++) out[to + i] = table[src[from + i] + 1];
+        continue;
+      }
       for (let r = 0; r < height; r++) {
         for (let col = 0; col < width; col++) {
-          let y;
-          if (predict.op === "relu") y = Math.max(x(c, r * width + col), 0);
-          else {
-            y = -Infinity;
-            for (let i = 0; i < predict.window[0]; i++) {
-              for (let j = 0; j < predict.window[1]; j++) {
-                const sr = r * predict.strides[0] + i - top;
-                const sc = col * predict.strides[1] + j - left;
-                if (sr >= 0 && sr < source.height && sc >= 0 && sc < source.width) y = Math.max(y, x(c, sr * source.width + sc));
-              }
+          let most = -1;
+          for (let i = 0; i < predict.window[0]; i++) {
+            const sr = r * predict.strides[0] + i - top;
+            if (sr < 0 || sr >= source.height) continue;
+            for (let j = 0; j < predict.window[1]; j++) {
+              const sc = col * predict.strides[1] + j - left;
+              if (sc >= 0 && sc < source.width) most = Math.max(most, src[from + sr * source.width + sc]);
             }
           }
-          const q = Math.floor((y - offset) / (scale > 0 ? scale : 1) + 0.5);
-          out[(c * height + r) * width + col] = scale > 0 ? Math.max(0, Math.min(255, q)) : 0;
+          out[to + r * width + col] = table[most + 1];
         }
       }
     }
@@ -105,20 +118,24 @@
     const cols = entry.tiles[1];
     const imageWidth = cols * width;
     const codes = new Uint8Array(count * height * width);
-    for (let c = 0; c < count; c++) {
-      const tile = Math.floor(c / planes);
-      const x0 = (tile % cols) * width;
-      const y0 = Math.floor(tile / cols) * height;
-      const plane = c % planes;
-      for (let r = 0; r < height; r++) {
-        const from = 4 * ((y0 + r) * imageWidth + x0) + plane;
-        const to = (c * height + r) * width;
-        for (let col = 0; col < width; col++) codes[to + col] = pixels[from + 4 * col];
+    if (planes === 1 && cols === 1) {
+      for (let i = 0; i < codes.length; i++) codes[i] = pixels[4 * i]; // maps stacked in one column: in order
+    } else {
+      for (let c = 0; c < count; c++) {
+        const tile = Math.floor(c / planes);
+        const x0 = (tile % cols) * width;
+        const y0 = Math.floor(tile / cols) * height;
+        const plane = c % planes;
+        for (let r = 0; r < height; r++) {
+          const from = 4 * ((y0 + r) * imageWidth + x0) + plane;
+          const to = (c * height + r) * width;
+          for (let col = 0; col < width; col++) codes[to + col] = pixels[from + 4 * col];
+        }
       }
     }
     if (entry.predict) {
       const guess = predicted(entry.predict, source, entry);
-      for (let i = 0; i < codes.length; i++) codes[i] = (codes[i] + guess[i]) & 255;
+      for (let i = 0; i < codes.length; i++) codes[i] += guess[i]; // a Uint8Array stores the sum modulo 256
     }
     return { count, height, width, codes, offset: entry.offset, scale: entry.scale, min: entry.min, max: entry.max };
   }

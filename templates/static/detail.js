@@ -558,6 +558,7 @@
       dismiss().then(() => {
         const target = section && document.getElementById(section);
         if (target) {
+          CNNX.layOutArticle(); // article.js: the blocks above the section get their real heights first
           target.scrollIntoView({ block: "start" });
           if (target.tabIndex < 0) target.tabIndex = -1;
           target.focus({ preventScroll: true });

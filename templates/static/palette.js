@@ -8,6 +8,7 @@
   "use strict";
   const CNNX = window.CNNX;
   const packed = {};
+  const images = new WeakMap();
 
   function packedTable(name) {
     if (!packed[name]) {
@@ -46,7 +47,11 @@
       for (let q = 0; q < 256; q++) lut[q] = table[index(position(kind, offset + q * scale, range))];
       const size = maps.width * maps.height;
       const context = canvas.getContext("2d");
-      const image = context.createImageData(maps.width, maps.height);
+      let image = images.get(canvas); // one ImageData per canvas, reused by every redraw
+      if (!image || image.width !== maps.width || image.height !== maps.height) {
+        image = context.createImageData(maps.width, maps.height);
+        images.set(canvas, image);
+      }
       const pixels = new Uint32Array(image.data.buffer);
       const codes = maps.codes;
       const start = c * size;

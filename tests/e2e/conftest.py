@@ -119,15 +119,19 @@ def origin(request) -> str:
 
 @pytest.fixture
 def open_page(browser, site, origin):
-    """open_page(hash="", width=1440, height=900, path="") -> Watched, drawn; checks errors and requests after.
+    """open_page(hash="", width=1440, height=900, path="", init_script="") -> Watched, drawn; checks errors and
+    requests after.
 
-    `path` is relative to the build folder ("zh/index.html"); empty means the English index.
+    `path` is relative to the build folder ("zh/index.html"); empty means the English index. `init_script` runs
+    before the page's own scripts (to stand in for a browser setting).
     """
     contexts, watched_pages = [], []
 
-    def opener(hash_: str = "", width: int = 1440, height: int = 900, path: str = "") -> Watched:
+    def opener(hash_: str = "", width: int = 1440, height: int = 900, path: str = "", init_script: str = "") -> Watched:
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
+        if init_script:
+            context.add_init_script(init_script)
         page = context.new_page()
         url = site.urls[origin]
         base = url if origin == "http" else url.rsplit("/", 1)[0] + "/"

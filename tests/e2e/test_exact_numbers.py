@@ -80,6 +80,15 @@ CASES = [("koala", "conv_1_2", 4, 30, 7), ("pizza", "conv_2_1", 9, 5, 13), ("esp
          ("orange", "max_pool_2", 7, 12, 12), ("lifeboat", "max_pool_1", 9, 29, 0)]
 
 
+def _pick_channel(page, channel: int) -> None:
+    """Step the open conv view to input channel `channel` with its "next channel" button (the window stays put)."""
+    for _ in range(64):
+        if page.get_attribute(".channel-card[aria-pressed=true]", "data-channel") == str(channel):
+            return
+        page.click("[data-role=detail-next-channel]")
+    raise AssertionError(f"channel {channel} never became the chosen one")
+
+
 @pytest.mark.parametrize(("sample", "layer", "neuron", "row", "col"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
 def test_views_print_the_networks_values(open_page, site, sample, layer, neuron, row, col):
     kind = {"conv": "conv", "relu": "relu", "max": "pool"}[layer.split("_")[0]]
@@ -92,7 +101,7 @@ def test_views_print_the_networks_values(open_page, site, sample, layer, neuron,
     if kind == "conv":
         channels = before.shape[0]
         for c in (0, channels - 1):
-            page.click(f'.channel-card[data-channel="{c}"]')
+            _pick_channel(page, c)
             assert texts(page, "patch") == [shown(v) for v in before[c, row:row + 3, col:col + 3].ravel()]
         kernel = np.asarray(load_model(site.weights).params[layer]["kernel"], np.float64)[:, :, :, neuron]
         window = before[:, row:row + 3, col:col + 3].astype(np.float64)

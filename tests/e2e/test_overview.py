@@ -88,8 +88,13 @@ def _expected_pixels(site, sample: str, mode: str) -> dict[str, np.ndarray]:
     return expected
 
 
+SAVE_DATA = "Object.defineProperty(navigator, 'connection', { value: { saveData: true } });"
+
+
 def test_first_view_draws_every_neuron_and_loads_one_sample(open_page, expected_top1):
-    watched = open_page()
+    # Saving data holds back the gallery's prefetch (app.js), which starts once the graph is drawn: what is left is
+    # what the first view itself needed.
+    watched = open_page(init_script=SAVE_DATA)
     page = watched.page
     assert page.locator("[data-sample]").count() == 10
     assert page.locator('[data-sample][aria-pressed="true"]').get_attribute("data-sample") == "espresso"
@@ -108,6 +113,28 @@ def test_first_view_draws_every_neuron_and_loads_one_sample(open_page, expected_
     data = [u for u in watched.requests if "/data/" in u]
     assert len(data) == 1 and data[0].endswith("/data/samples/espresso.js")
     assert not [u for u in watched.requests if u.endswith("/vega.js")]  # Vega waits for the article's charts
+
+
+def test_the_gallery_loads_while_idle_so_a_click_needs_no_download(open_page):
+    """After the first sample is drawn the page fetches the other gallery samples; a click then downloads nothing."""
+    watched = open_page()
+    page = watched.page
+    page.wait_for_selector("[data-role=overview][data-prefetched]", state="attached")
+    ids = page.eval_on_selector_all("[data-sample]", "els => els.map((el) => el.dataset.sample)")
+    fetched = sorted(u.rsplit("/", 1)[1] for u in watched.requests if "/data/samples/" in u)
+    assert fetched == sorted(f"{i}.js" for i in ids)
+    count = len(watched.requests)
+    page.click("[data-sample=koala]")
+    page.wait_for_selector("[data-role=overview][data-drawn^='koala|']", state="attached")
+    assert len(watched.requests) == count
+
+
+def test_a_connection_that_saves_data_loads_only_what_is_shown(open_page):
+    watched = open_page(init_script=SAVE_DATA)
+    page = watched.page
+    page.wait_for_timeout(1500)  # idle time in which the gallery would have been fetched
+    assert [u.rsplit("/", 1)[1] for u in watched.requests if "/data/samples/" in u] == ["espresso.js"]
+    assert page.get_attribute("[data-role=overview]", "data-prefetched") is None
 
 
 SCROLL_TO_CHARTS = """async () => {
@@ -165,7 +192,7 @@ def test_each_thumbnail_shows_its_own_prediction(open_page, expected_top1):
 
 
 def test_pointing_at_a_thumbnail_starts_loading_only_its_sample(open_page):
-    watched = open_page()
+    watched = open_page(init_script=SAVE_DATA)  # even when the gallery is not prefetched
     page = watched.page
     page.hover('[data-sample="koala"]')
     page.wait_for_function("() => window.CNNX_DATA && window.CNNX_DATA['samples/koala']")
