@@ -70,6 +70,8 @@ SWITCH = """(id) => new Promise((resolve) => {
 })"""
 
 Row = tuple[str, str, list[float]]  # figure, unit, values
+BEFORE_DRAWN = """() => { const drawn = performance.getEntriesByName("cnnx-drawn")[0].startTime;
+  return performance.getEntriesByType("resource").filter((e) => e.startTime < drawn).map((e) => e.name); }"""
 
 # Issue 14's figures on main before it (commit 0fb7df4), from `bench.py --runs 5 --no-model` on a quiet 2-core
 # machine: (median, min, max). Measured once and kept here, so every later run prints the before beside the now.
@@ -203,8 +205,9 @@ def first_view(site: Path, runs: int, browser, others: list[str] | None = None) 
             page.goto(url)
             page.wait_for_selector("[data-role=overview][data-drawn]", state="attached", timeout=120_000)
             drawn.append(page.evaluate("performance.getEntriesByName('cnnx-drawn')[0].startTime"))
-            if first is None:
-                first = list(requests)
+            if first is None:  # what was asked for before the overview was drawn, not the gallery's prefetch after
+                before = set(page.evaluate(BEFORE_DRAWN))
+                first = [r for r in requests if r.split("#")[0] in before or r == requests[0]]
                 columns = page.locator("[data-label]").count()
             if others:
                 switches.append(page.evaluate(SWITCH, others[run % len(others)]))
