@@ -157,7 +157,7 @@ def test_convolution_step_prints_the_networks_numbers(case):
 
 
 def _decode(image: ET.Element) -> np.ndarray:
-    data = image.get("href").removeprefix("data:image/png;base64,")
+    data = image.get("href").removeprefix("data:image/webp;base64,")
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"))
 
 
