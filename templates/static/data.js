@@ -47,7 +47,7 @@
   }
 
   let scratch = null; // one canvas for every decode: each draws and reads back without yielding in between
-  /** An image's RGBA bytes exactly as stored. An <img> decodes the data: URL inside the page (createImageBitmap of a
+  /** An image's RGBA bytes exactly as stored. An Image element decodes the data: URL inside the page (createImageBitmap of a
    * Blob made a round trip to the browser process per image: a sample switch took a third longer); the bitmap
    * then reaches the canvas without colour conversion or premultiplication (the images are opaque, untagged). */
   async function pixelsOf(url) {
