@@ -228,10 +228,12 @@ def build_site(options: BuildOptions, report: Report = lambda stage, seconds: No
                 network = precompute_network(model.params, model.class_names, arch)
             with _stage("encode", report):
                 data_files = {"network": encode_network(network), "hyperparams": explorer_data()}
+                # The default sample is encoded first, so that a network too big to show is refused at once.
+                encoded = {s.id: encode_sample(s, network) for s in samples if s.id == config.default_sample}
+                check_first_view(options.weights, encoded[config.default_sample])
                 for s in samples:
-                    doc = data_files[f"samples/{s.id}"] = encode_sample(s, network)
+                    doc = data_files[f"samples/{s.id}"] = encoded.get(s.id) or encode_sample(s, network)
                     data_files.update(encode_exact(s, doc["exactFiles"]))  # loaded only by the detail views
-                check_first_view(options.weights, data_files[f"samples/{config.default_sample}"])
                 thumbnails = thumbnail_strip(pictures)
             return len(samples), data_files, thumbnails, figures
 

@@ -224,10 +224,10 @@ def test_build_draws_a_network_that_is_not_tinyvgg(tmp_path: Path):
     assert doc["input"]["shape"] == [28, 28, 1] and doc["flattenOrder"] == "chw"
 
 
-# 128x128 RGB through eight 'same' convolutions of 32 filters: 16 maps of 524,288 values each.
+# 128x128 RGB through 24 "same" convolutions of 32 filters: 48 maps of 524,288 values each.
 HUGE = Architecture(
     input_shape=(128, 128, 3),
-    layers=(*(layer for i in range(8) for layer in (Conv2D(f"c{i}", 32, (3, 3), padding="same"), ReLU(f"r{i}"))),
+    layers=(*(layer for i in range(24) for layer in (Conv2D(f"c{i}", 32, (3, 3), padding="same"), ReLU(f"r{i}"))),
             Pool("p", "max", (4, 4), (4, 4)), Flatten("f"), Dense("d", 2)),
 )
 
