@@ -45,6 +45,8 @@ class History:
     planned_epochs: int
     chosen_epoch: int
     teachers: int  # models it was distilled from (`train --teacher`); 0: it learned from the labels
+    init_accuracy: float | None = None  # val accuracy of the model a fine-tune started from
+    fine_tuned: bool = False  # started from a trained model's weights (`train --init`), not random ones
     parameters: int = PARAM_COUNT  # of the network trained; histories from before `train` had options are TinyVGG's
 
 
@@ -107,6 +109,7 @@ def load_history(weights: str | Path, model_classes: int | None = None) -> Histo
     counts = summary.get("counts") if isinstance(summary.get("counts"), dict) else {}
     config = summary.get("config") if isinstance(summary.get("config"), dict) else {}
     network = summary.get("network") if isinstance(summary.get("network"), dict) else {}
+    init = summary.get("init") if isinstance(summary.get("init"), dict) else {}
     return History(
         source=source, epochs=tuple(epochs), confusion=confusion,
         counts={split: _count(source, f"summary.counts.{split}", counts.get(split))
@@ -115,6 +118,8 @@ def load_history(weights: str | Path, model_classes: int | None = None) -> Histo
         planned_epochs=_count(source, "summary.config.epochs", config.get("epochs")),
         chosen_epoch=_count(source, "summary.best_epoch", summary.get("best_epoch")),
         teachers=len(config.get("teachers") or []),
+        fine_tuned=bool(config.get("init")),
+        init_accuracy=_number(source, "summary.init.val_accuracy", init.get("val_accuracy"), optional=True),
         parameters=_count(source, "summary.network.parameters", network.get("parameters"))
         if "parameters" in network else PARAM_COUNT,
     )
@@ -168,9 +173,17 @@ def facts(history: History, class_names: tuple[str, ...], strings: dict[str, str
         "worst_class": names[worst], "worst_class_accuracy": _percent(accuracy[worst], 0),
         "top_true": names[top[1]], "top_predicted": names[top[2]], "top_count": str(top[0]),
         "per_class_table": "\n".join(table),
-        "teacher_note": strings["model_teachers"].format(teachers=history.teachers) if history.teachers else "",
+        "teacher_note": _training_note(history, strings),
         "confusions": "\n".join(f"- {names[t]} → {names[p]}: {n}" for n, t, p in pairs),
     }
+
+
+def _training_note(history: History, strings: dict[str, str]) -> str:
+    """How it learned, beyond the labels: a fine-tune of an earlier model, or a distillation from teachers."""
+    if history.fine_tuned:
+        accuracy = "?" if history.init_accuracy is None else _percent(history.init_accuracy, 1)
+        return strings["model_fine_tuned"].format(epochs=history.planned_epochs, init_accuracy=accuracy)
+    return strings["model_teachers"].format(teachers=history.teachers) if history.teachers else ""
 
 
 def page_words(class_names: tuple[str, ...]) -> dict[str, str]:

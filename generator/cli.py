@@ -188,6 +188,11 @@ class _InputSize(click.ParamType):
 @click.option("--teacher", "teachers", multiple=True, type=click.Path(path_type=Path),
               help="A trained model (model.json or its folder) to distil from; repeat for an ensemble. "
                    "Each image's target is then the teachers' mean prediction instead of its label.")
+@click.option("--init", type=click.Path(path_type=Path),
+              help="A trained model (model.json or its folder) of the network the options describe, to start "
+                   "from instead of random weights: fine-tuning. Give it as --teacher too to keep what it predicts.")
+@click.option("--learning-rate", default=4e-3, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Peak learning rate of the warm-up + cosine schedule; lower it for a fine-tune (--init).")
 @click.option("--input-size", default="64", show_default=True, type=_InputSize(),
               help="Input in pixels: one number for a square (28) or HxW (32x48), 8 to 128 a side; images are "
                    "centre-cropped to its shape and resized.")
@@ -200,7 +205,8 @@ class _InputSize(click.ParamType):
               help="Conv-ReLU-conv-ReLU-max-pool blocks, as many as the input size leaves pixels for.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, force: bool, teachers: tuple[Path, ...],
-          input_size: tuple[int, int], greyscale: bool, filters: int, padding: str, blocks: int, quiet: bool) -> None:
+          init: Path | None, learning_rate: float, input_size: tuple[int, int], greyscale: bool, filters: int,
+          padding: str, blocks: int, quiet: bool) -> None:
     """Train a TinyVGG-style network (TinyVGG by default) on an image-folder dataset of 2 to 32 classes
     and write TF.js weights plus a model card."""
     from .model import device_description
@@ -209,7 +215,8 @@ def train(data: Path, epochs: int, seed: int, holdout: float, out: Path, force: 
 
     click.echo(f"training on {device_description()}", err=True)
     run_training(TrainConfig(data=data, out=out, epochs=epochs, seed=seed, holdout_fraction=holdout,
-                             teachers=teachers, force=force, input_size=input_size, greyscale=greyscale,
+                             teachers=teachers, init=init, learning_rate=learning_rate, force=force,
+                             input_size=input_size, greyscale=greyscale,
                              filters=filters, padding=padding, blocks=blocks),
                  log=lambda line: click.echo(line, err=True), progress=not quiet)
 

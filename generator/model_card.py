@@ -63,8 +63,9 @@ def render_model_card(class_names: tuple[str, ...], history: list[EpochStats], s
         f"({config.holdout_fraction:.0%} of each class, chosen by the seed) were held out to pick the epoch."
         if counts["holdout"] else
         f"- Trained on all {counts['train']:,} images of `train/` for {config.epochs} epochs, keeping the last "
-        "epoch: the epoch count was chosen beforehand by a run that held out 10% of `train/` (`--holdout 0.1`).",
-        f"- Accuracy below is on the {counts['val']:,} images of `val/`, which played no part in any choice.",
+        "epoch: the epoch count was fixed before the run (`--holdout 0`), nothing was held out to choose it.",
+        f"- Accuracy below is on the {counts['val']:,} images of `val/`, which this run neither trained on nor "
+        "chose anything by.",
         f"- Preprocessing: {height}x{width} {_GREY if channels == 1 else 'RGB'}, "
         "byte / 255, no normalisation; one forward pass per image.",
         "",
@@ -98,6 +99,15 @@ def render_model_card(class_names: tuple[str, ...], history: list[EpochStats], s
            "smoothing). The teachers:"] if config.teachers else []),
         *[f"  - `{t['path']}`" + (f": val top-1 {t['val_accuracy']:.1%}" if t.get("val_accuracy") is not None else "")
           + (f", trained by `{t['command']}`" if t.get("command") else "") for t in summary.get("teachers", [])],
+        *([f"- Fine-tuned: started from the weights of `{init['path']}`"
+           + (", the teacher above" if init in summary.get("teachers", []) else
+              (f" (val top-1 {init['val_accuracy']:.1%})" if init.get("val_accuracy") is not None else "")
+              + (f", trained by `{init['command']}`" if init.get("command") else ""))
+           + ", not from random ones."]
+          if (init := summary.get("init")) else []),
+        *([f"- Each convolution's mean ReLU output was held at {summary['readable_share']:.0%} or more of the "
+           "half-range the site draws it with, so that its maps are not drawn near white (`train.py`)."]
+          if summary.get("readable_share") else []),
         f"- Took {summary['train_seconds'] / 60:.1f} min on {summary['device']}.",
         "- Per-epoch losses and accuracies: `history.json`.",
         "",

@@ -16,6 +16,15 @@ ensemble of TinyVGGs is more accurate than any one of them, and a TinyVGG traine
 ensemble keeps much of that gain at the same 19,920 parameters. (Mixing the label back in scored
 lower on the held-out slice.) A teacher must predict the dataset's classes and take the same input
 as the network trained; inside, it may be any network `predict` runs.
+
+Readable maps: the site draws a ReLU or pooling column with its convolution's symmetric colour range (the
+original CNN Explainer's "unit" rule, 2 * (0.1 + the largest |value|)). Left alone, training tends to make
+convolutions whose largest magnitudes are rare strong negatives, so the positive half that survives the
+ReLU is drawn in the palest blues. A hinge on each convolution's mean positive output, as a share of
+that range's half, costs nothing once a layer reaches READABLE_SHARE and pulls it up below that.
+
+Fine-tuning: `--init` starts from a trained model's weights instead of random ones; with the same model as
+the teacher, the run keeps what it predicts while the hinge reshapes its maps.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ import shlex
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import jax
@@ -39,10 +48,12 @@ from .errors import InputError, printable
 from .model import Params, device_description, forward_network, init_params
 from .model_card import render_model_card
 from .model_output import CARD_FILE, HISTORY_FILE, check_model_out, write_model
-from .network.description import MAX_FILTERS, MAX_SIDE, MIN_SIDE, Architecture, check, param_count, tinyvgg_like
+from .network.description import MAX_FILTERS, MAX_SIDE, MIN_SIDE, Architecture, Conv2D, check, param_count, tinyvgg_like
 from .weights import Model, load_network, model_files, resolve_model_file, validate_class_names
 
 EVAL_BATCH = 250
+READABLE_SHARE = 0.12  # mean drawn intensity a convolution's ReLU output should reach; the original model's is 12-22%
+READABLE_WEIGHT = 6.0  # the hinge's weight beside the cross-entropy: enough to lift a faint layer in a few epochs
 
 
 @dataclass(frozen=True)
@@ -58,9 +69,10 @@ class TrainConfig:
     label_smoothing: float = 0.1
     crop_padding: int = 6
     colour_jitter: float = 0.1
-    ema_decay: float = 0.998
+    ema_decay: float | None = None  # None: the run's length sets it (ema_decay_for)
     holdout_fraction: float = 0.1  # of each class in train/, for choosing the epoch; 0: keep the last
     teachers: tuple[Path, ...] = ()  # TF.js models whose mean prediction replaces the (smoothed) label
+    init: Path | None = None  # a trained model whose weights the run starts from (fine-tuning); None: random
     force: bool = False  # replace a model already in `out` (model_output.py)
     # The network (description.tinyvgg_like); the defaults are TinyVGG, the class count is the dataset's.
     input_size: tuple[int, int] = (64, 64)  # (height, width)
@@ -169,10 +181,26 @@ def _logits(arch: Architecture, params: Params, images: jax.Array) -> jax.Array:
     return forward_network(arch, params, images)["logits"]
 
 
+def unreadability(arch: Architecture, outputs: dict[str, jax.Array]) -> jax.Array:
+    """How far, on average over the batch and the convolutions, each falls short of READABLE_SHARE.
+
+    A convolution's share is the mean of its ReLU'd output over the half-range the page draws it with,
+    0.1 + max|value| (encode's unit range): 0 draws its ReLU column white, 1 full colour.
+    """
+    shortfalls = []
+    for layer in arch.layers:
+        if isinstance(layer, Conv2D):
+            z = outputs[layer.name]
+            share = jnp.mean(jax.nn.relu(z), axis=(1, 2, 3)) / (0.1 + jnp.max(jnp.abs(z), axis=(1, 2, 3)))
+            shortfalls.append(jax.nn.relu(READABLE_SHARE - share).mean())
+    return sum(shortfalls) / len(shortfalls) if shortfalls else jnp.float32(0)
+
+
 def _loss(params: Params, arch: Architecture, images: jax.Array, labels: jax.Array,
           targets: jax.Array) -> tuple[jax.Array, jax.Array]:
-    logits = _logits(arch, params, images)
-    loss = optax.softmax_cross_entropy(logits, targets).mean()
+    outputs = forward_network(arch, params, images)
+    logits = outputs["logits"]
+    loss = optax.softmax_cross_entropy(logits, targets).mean() + READABLE_WEIGHT * unreadability(arch, outputs)
     return loss, (jnp.argmax(logits, -1) == labels).mean()
 
 
@@ -184,6 +212,15 @@ def _targets(config: TrainConfig, classes: int, teachers: Teachers | None, image
     probabilities = [jax.vmap(lambda p, a=arch: jax.nn.softmax(_logits(a, p, images)))(stacked)
                      for arch, stacked in teachers]
     return (probabilities[0] if len(probabilities) == 1 else jnp.concatenate(probabilities)).mean(axis=0)
+
+
+EMA_HORIZON = 500  # steps the weights' moving average spans at most (decay 0.998): about 6 epochs of TinyVGG
+EMA_SHARE = 1 / 12  # and at most this share of the run, so that a short run (a fine-tune) averages only its end
+
+
+def ema_decay_for(steps: int) -> float:
+    """The moving average's decay for a run of `steps` steps: 1 - 1/horizon, rounded to 4 decimals for the card."""
+    return round(1.0 - 1.0 / max(1.0, min(EMA_HORIZON, steps * EMA_SHARE)), 4)
 
 
 def make_optimizer(config: TrainConfig, steps_per_epoch: int) -> optax.GradientTransformation:
@@ -254,6 +291,7 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, progress: boo
     arch = network_architecture(config, len(class_names))
     check_model_out(config.out, _inputs(config), config.force)
     teachers = load_teachers(config.teachers, class_names, arch)
+    start = load_init(config.init, class_names, arch)
     log(f"network: {describe_network(arch)}")
     log(f"loading {printable(config.data)} ({len(folders)} classes)")
 
@@ -270,11 +308,13 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, progress: boo
                                                 f"fewer than one batch of {config.batch_size}")
 
     steps_per_epoch = len(train_split.labels) // config.batch_size
+    if config.ema_decay is None:
+        config = replace(config, ema_decay=ema_decay_for(config.epochs * steps_per_epoch))
     optimizer = make_optimizer(config, steps_per_epoch)
     step = make_train_step(config, optimizer, arch, teachers)
     key = jax.random.PRNGKey(config.seed)
     key, init_key = jax.random.split(key)
-    params = init_params(init_key, arch)
+    params = init_params(init_key, arch) if start is None else start
     opt_state = optimizer.init(params)
     ema = params
     rng = np.random.default_rng(config.seed)
@@ -326,6 +366,8 @@ def train(config: TrainConfig, log: Callable[[str], None] = print, progress: boo
         "train_seconds": round(seconds, 1),
         "device": device_description(),
         "teachers": [_provenance(path) for path in config.teachers],
+        "init": _provenance(config.init) if config.init else None,
+        "readable_share": READABLE_SHARE,
         "command": "cnn-explainer train " + " ".join(shlex.quote(printable(a)) for a in sys.argv[2:])
         if len(sys.argv) > 1 and sys.argv[1] == "train" else "",
         "config": {k: _plain(v) for k, v in asdict(config).items()},
@@ -363,6 +405,20 @@ def load_teachers(paths: tuple[Path, ...], class_names: tuple[str, ...], arch: A
         groups.setdefault(model.architecture, []).append(model.params)
     return tuple((teacher_arch, jax.tree_util.tree_map(lambda *leaves: jnp.asarray(np.stack(leaves)), *params))
                  for teacher_arch, params in groups.items())
+
+
+def load_init(path: Path | None, class_names: tuple[str, ...], arch: Architecture) -> Params | None:
+    """The weights a fine-tuning run starts from: a model of exactly the network the options describe."""
+    if path is None:
+        return None
+    model = load_network(path)
+    if model.architecture != arch:
+        raise InputError(path, f"--init is {describe_network(model.architecture)}; the options describe "
+                               f"{describe_network(arch)}")
+    if model.class_names != class_names:
+        raise InputError(path, f"--init predicts {', '.join(model.class_names)}; the dataset has "
+                               f"{', '.join(class_names)}")
+    return jax.tree_util.tree_map(jnp.asarray, model.params)
 
 
 def _input_words(shape: tuple[int, ...]) -> str:
@@ -424,8 +480,9 @@ def _progress(total: int, label: str, enabled: bool) -> Callable[[int, float, fl
 
 def _inputs(config: TrainConfig) -> list[Path]:
     """What a run reads, which its --out may neither hold nor lie inside (a run inside train/ would be a class)."""
+    models = [config.init] if config.init else []
     return [config.data / "train", config.data / "val",
-            *(Path(t).parent if Path(t).is_file() else Path(t) for t in config.teachers)]
+            *(Path(m).parent if Path(m).is_file() else Path(m) for m in (*config.teachers, *models))]
 
 
 def write_outputs(out: Path, params: Params, class_names: tuple[str, ...], history: list[EpochStats],

@@ -118,17 +118,27 @@ def test_charts_are_vega_with_the_history_inline(history):
     assert json.dumps(specs, sort_keys=True) == json.dumps(about.chart_specs(history, names, STRINGS), sort_keys=True)
 
 
-def test_a_distilled_model_says_how_many_networks_taught_it(tmp_path, raw):
-    """The default weights were distilled: the section names the teachers' count; a label-trained model does not."""
-    teachers = len(raw["summary"]["config"]["teachers"])
-    assert teachers and f"{teachers} networks" in about.facts(
-        about.load_history(DEFAULT_WEIGHTS), load_model(DEFAULT_WEIGHTS).class_names, STRINGS)["teacher_note"]
-    doc = json.loads(json.dumps(raw))
-    doc["summary"]["config"]["teachers"] = []
-    shutil.copytree(DEFAULT_WEIGHTS, tmp_path / "w")
-    (tmp_path / "w" / "history.json").write_text(json.dumps(doc))
-    plain = about.facts(about.load_history(tmp_path / "w"), load_model(DEFAULT_WEIGHTS).class_names, STRINGS)
-    assert plain["teacher_note"] == ""
+def _note(tmp_path: Path, doc: dict) -> str:
+    folder = tmp_path / f"w{len(list(tmp_path.iterdir()))}"
+    shutil.copytree(DEFAULT_WEIGHTS, folder)
+    (folder / "history.json").write_text(json.dumps(doc))
+    return about.facts(about.load_history(folder), load_model(DEFAULT_WEIGHTS).class_names, STRINGS)["teacher_note"]
+
+
+def test_the_section_says_how_the_model_learned_beyond_its_labels(tmp_path, raw):
+    """The default weights are a fine-tune of an earlier model: the section says so with that model's accuracy and
+    the fine-tune's epochs; a distilled model names how many networks taught it; a label-trained one says nothing."""
+    summary = raw["summary"]
+    assert summary["config"]["init"], "the default weights are a fine-tune (train --init)"
+    earlier = f"{summary['init']['val_accuracy'] * 100:.1f}%"
+    note = _note(tmp_path, raw)
+    assert f"Those {summary['config']['epochs']} passes were a second round" in note and f"({earlier} right" in note
+    distilled = json.loads(json.dumps(raw))
+    distilled["summary"]["config"]["init"] = None
+    distilled["summary"]["config"]["teachers"] = ["t1", "t2", "t3"]
+    assert "First, 3 networks of the same shape" in _note(tmp_path, distilled)
+    distilled["summary"]["config"]["teachers"] = []
+    assert _note(tmp_path, distilled) == ""
 
 
 def test_any_class_names_chart_in_class_order(history):

@@ -318,6 +318,32 @@ def test_a_teacher_that_cannot_teach_this_network_is_refused(colour_dataset, tmp
     _refused_before_training(result, str(teacher), problem)
 
 
+@pytest.mark.parametrize("init_arch,names,problem", [
+    (tinyvgg_like(filters=4), tuple(f"class {i}" for i in range(10)),
+     "--init is 64x64 RGB input, 2 blocks of 4 filters, valid padding, 10 classes"),
+    (TINYVGG, ORIGINAL_CLASS_NAMES, "--init predicts lifeboat, ladybug"),
+], ids=["other network", "other classes"])
+def test_an_init_model_that_is_not_this_network_is_refused(colour_dataset, tmp_path, init_arch, names, problem):
+    start = _random_model(tmp_path / "start", init_arch, names)
+    result = _train(colour_dataset, "--out", str(tmp_path / "o"), "--init", str(start))
+    _refused_before_training(result, str(start), problem)
+
+
+def test_a_fine_tune_starts_from_its_init_model(colour_dataset, tmp_path):
+    """With a learning rate too small to move anything, the fine-tuned weights are the --init model's."""
+    names = tuple(f"class {i}" for i in range(10))
+    start = _random_model(tmp_path / "start", TINYVGG, names, seed=5)
+    result = _train(colour_dataset, "--out", str(tmp_path / "tuned"), "--init", str(start), "--teacher", str(start),
+                    "--learning-rate", "1e-12", "--holdout", "0")
+    assert result.exit_code == 0, result.output
+    tuned, original = load_model(tmp_path / "tuned"), load_model(start)
+    for layer, weights in original.params.items():
+        for name, value in weights.items():
+            np.testing.assert_allclose(tuned.params[layer][name], value, atol=1e-7, err_msg=f"{layer}/{name}")
+    card = (tmp_path / "tuned" / "MODEL_CARD.md").read_text()
+    assert f"Fine-tuned: started from the weights of `{start}`" in card
+
+
 def test_teachers_of_different_architectures_teach_together(tmp_path):
     """Teachers need the student's input and classes only: each runs its own network, the target is the mean."""
     student = tinyvgg_like((20, 20, 3))  # small, so the numpy reference is quick

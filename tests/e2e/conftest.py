@@ -154,6 +154,26 @@ def open_page(browser, site, origin):
         context.close()
 
 
+def original_model_site(root: Path, photos: tuple[str, ...], *build_args: str, manifest: str | None = None) -> Path:
+    """A site of the original model on some of its own sample photos (copied into `root`, never into shared/),
+    built into `root`/site with `build_args` added; skips when the reference model is not beside the checkout."""
+    if not (REFERENCE_MODEL / "model.json").exists():
+        pytest.skip(f"{REFERENCE_MODEL} is not here")
+    folder = root / "photos"
+    folder.mkdir()
+    for name in photos:
+        shutil.copy(REFERENCE_MODEL.parent / "images" / name, folder / name)
+    if manifest is not None:
+        (folder / "images.toml").write_text(manifest, encoding="utf-8")
+    from click.testing import CliRunner
+    from cnn_explainer.cli import main
+
+    result = CliRunner().invoke(main, ["build", "--content", str(CONTENT), "--weights", str(REFERENCE_MODEL),
+                                       "--images", str(folder), *build_args, "--out", str(root / "site")])
+    assert result.exit_code == 0, result.output
+    return root / "site"
+
+
 def exact_values(folder: Path, sample: str) -> tuple[dict, dict[str, np.ndarray]]:
     """A built sample's document and every map layer's exact values, (C, H, W) float64: what the detail views print."""
     from cnn_explainer.encode import exact_maps

@@ -8,15 +8,12 @@ On the original model's site, the two cases that the 8-bit maps got wrong (issue
 
 from __future__ import annotations
 
-import shutil
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from cnn_explainer.cli import main
 from cnn_explainer.config import load_config
 from cnn_explainer.encode import quantize
 from cnn_explainer.images import load_image
@@ -24,7 +21,7 @@ from cnn_explainer.model import compiled_forward
 from cnn_explainer.precompute import map_layers
 from cnn_explainer.weights import load_model
 
-from .conftest import CONTENT, REFERENCE_MODEL
+from .conftest import CONTENT, REFERENCE_MODEL, original_model_site
 from .test_detail import HALF, wait_view
 from .test_upload import _photo, _wait_own
 
@@ -146,17 +143,7 @@ def test_views_of_an_uploaded_image_print_its_forward_pass(open_page, site, tmp_
 @pytest.fixture(scope="module")
 def original_site(tmp_path_factory) -> Path:
     """The original model's site with its own espresso photo, where the 8-bit maps showed wrong digits."""
-    if not (REFERENCE_MODEL / "model.json").exists():
-        pytest.skip(f"{REFERENCE_MODEL} is not here")
-    root = tmp_path_factory.mktemp("original")
-    photos = root / "photos"
-    photos.mkdir()
-    for name in ("espresso_1.jpeg", "koala_1.jpeg"):
-        shutil.copy(REFERENCE_MODEL.parent / "images" / name, photos / name)
-    result = CliRunner().invoke(main, ["build", "--content", str(CONTENT), "--weights", str(REFERENCE_MODEL),
-                                       "--images", str(photos), "--out", str(root / "site")])
-    assert result.exit_code == 0, result.output
-    return root / "site"
+    return original_model_site(tmp_path_factory.mktemp("original"), ("espresso_1.jpeg", "koala_1.jpeg"))
 
 
 # (hash, the window's values as the network computes them: issue 14's reading of the original model)

@@ -3,14 +3,13 @@ from the photos' manifest and `--default-sample`, and the article no longer desc
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from cnn_explainer.cli import main
 
-from .conftest import CONTENT, REFERENCE_MODEL
+from .conftest import CONTENT, REFERENCE_MODEL, original_model_site
 
 pytestmark = pytest.mark.e2e
 IMAGES = REFERENCE_MODEL.parent / "images"
@@ -18,19 +17,9 @@ IMAGES = REFERENCE_MODEL.parent / "images"
 
 @pytest.fixture(scope="module")
 def own_site(tmp_path_factory) -> Path:
-    if not (REFERENCE_MODEL / "model.json").exists():
-        pytest.skip(f"{REFERENCE_MODEL} is not here")
-    root = tmp_path_factory.mktemp("own-gallery")
-    photos = root / "photos"
-    photos.mkdir()
-    for name in ("boat_1.jpeg", "bus_1.jpeg", "car_1.jpeg"):
-        shutil.copy(IMAGES / name, photos / name)
-    (photos / "images.toml").write_text('[[images]]\nfile = "bus_1.jpeg"\ntitle = "school bus"\n', encoding="utf-8")
-    out = root / "site"
-    result = CliRunner().invoke(main, ["build", "--content", str(CONTENT), "--weights", str(REFERENCE_MODEL),
-                                       "--images", str(photos), "--default-sample", "car_1", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out
+    return original_model_site(tmp_path_factory.mktemp("own-gallery"), ("boat_1.jpeg", "bus_1.jpeg", "car_1.jpeg"),
+                               "--default-sample", "car_1",
+                               manifest='[[images]]\nfile = "bus_1.jpeg"\ntitle = "school bus"\n')
 
 
 def _page(browser, site: Path, path: str):
