@@ -374,7 +374,8 @@ def model_figures(weights: Path, runs: int) -> list[Row]:
             times.append(time.perf_counter() - start)
         return times
 
-    params = load_model(weights).params
+    model = load_model(weights)
+    params = model.params
     images = np.random.default_rng(0).random((10, 64, 64, 3), dtype=np.float32)
 
     def compile_once() -> None:
@@ -386,9 +387,9 @@ def model_figures(weights: Path, runs: int) -> list[Row]:
     jax.block_until_ready(jitted(params, images))
     forward_times = timed(lambda: jax.block_until_ready(jitted(params, images)), runs)
 
-    config = TrainConfig(data=Path("."), out=Path("."))
+    config = TrainConfig(data=Path("."), out=Path("."), ema_decay=0.998)  # a full run's (train.ema_decay_for)
     optimizer = make_optimizer(config, steps_per_epoch=100)
-    step = make_train_step(config, optimizer)
+    step = make_train_step(config, optimizer, model.architecture)
     batch = np.random.default_rng(1).integers(0, 256, (config.batch_size, 64, 64, 3), dtype=np.uint8)
     labels = np.arange(config.batch_size, dtype=np.int32) % 10
     state = (params, optimizer.init(params), params)  # params, optimiser state, EMA
