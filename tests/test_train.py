@@ -220,6 +220,14 @@ def test_train_refuses_an_out_inside_its_data_or_a_build(colour_dataset, tmp_pat
     assert _tree(site) == {".cnn-explainer-build": b"m"}
 
 
+def test_a_fine_tune_never_writes_over_the_model_it_starts_from(colour_dataset, tmp_path):
+    start = _random_model(tmp_path / "start", TINYVGG, tuple(f"class {i}" for i in range(10)))
+    before = _tree(start)
+    result = _train(colour_dataset, "--out", str(start), "--init", str(start), "--force")
+    assert result.exit_code == 2 and str(start) in result.output, result.output
+    assert _tree(start) == before
+
+
 @pytest.mark.slow
 def test_train_with_force_replaces_the_model_whole(colour_dataset, tmp_path):
     out = tmp_path / "weights"
