@@ -40,7 +40,7 @@ UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_la
               "chart_epoch", "chart_accuracy",
                "chart_loss", "chart_split", "split_train", "split_holdout", "split_val", "chart_true",
                "chart_predicted", "chart_count", "table_class", "table_right", "table_wrong", "table_accuracy",
-               "model_teachers", "model_fine_tuned",
+               "model_teachers",  # (and "model_fine_tuned", needed only by a fine-tune's history: about.py)
                # the detail views (detail*.js)
                "detail_conv", "detail_relu", "detail_pool", "detail_avg_pool", "detail_flatten", "detail_softmax",
                 "detail_info",
