@@ -427,7 +427,7 @@ def test_a_chosen_network_trains_and_predict_gives_what_training_computed(tmp_pa
 @pytest.mark.slow
 def test_a_small_greyscale_network_learns_three_real_classes(tmp_path):
     """Three Tiny ImageNet classes, linked (not copied): the README's 6,811-parameter greyscale network, 40 epochs
-    (~40 s on two idle cores), gets 71.3% of val/ right where chance is 33% (at 10 or 20 epochs it gets ~45%)."""
+    (~20 s on two idle cores), gets 84.0% of val/ right where chance is 33%."""
     data = tmp_path / "three"
     for split in ("train", "val"):
         (data / split).mkdir(parents=True)

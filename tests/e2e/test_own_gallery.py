@@ -35,6 +35,13 @@ def _page(browser, site: Path, path: str):
 PROSE = "() => document.querySelector('.article').innerText.replace(/\\s+/g, ' ')"
 
 
+def _prose(page) -> str:
+    """The article's words as rendered: once the page has laid it out (article.js, at idle after the first draw),
+    since innerText leaves out a block that content-visibility still skips."""
+    page.wait_for_selector(".article.laid-out", state="attached")
+    return page.evaluate(PROSE)
+
+
 @pytest.mark.parametrize(("path", "titles", "classes", "drawn_by_us", "theirs"), [
     ("index.html", ["school bus", "boat 1", "car 1"], "from lifeboat to sport car",
      "drawn by this project's own code", "chosen by whoever built this site"),
@@ -45,7 +52,7 @@ def test_own_photos_and_another_model(browser, own_site, path, titles, classes, 
     assert page.eval_on_selector_all(".gallery [data-sample]", "els => els.map((e) => e.title)") == titles
     assert page.get_attribute("[data-role=overview]", "data-drawn") == "car_1|layer"
     assert page.get_attribute('[data-sample="car_1"]', "aria-pressed") == "true"
-    prose = page.evaluate(PROSE)
+    prose = _prose(page)
     assert classes in prose
     assert drawn_by_us not in prose and theirs in prose
     assert "Tiny ImageNet" not in prose  # what the default model was trained on: not this one
@@ -54,7 +61,7 @@ def test_own_photos_and_another_model(browser, own_site, path, titles, classes, 
 
 
 def test_the_default_site_credits_its_own_pictures_and_model(open_page):
-    prose = open_page().page.evaluate(PROSE)
+    prose = _prose(open_page().page)
     assert "drawn by this project's own code" in prose and "Tiny ImageNet" in prose
     assert "chosen by whoever built this site" not in prose and "not this project's default one" not in prose
     assert "from bell pepper to sports car" in prose  # our model's classes, in its output order
