@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from .article import Article
@@ -137,6 +138,8 @@ def render_page(env: Environment, inputs: SiteInputs, lang: str, root: str, pref
         channels=([f"{strings['grey']} {strings['channel']}"] if inputs.architecture.input_shape[-1] == 1
                   else [f"{strings['red']} {strings['channel']}", strings["green"], strings["blue"]]),
         legends=legends, scale_modes=SCALE_MODES,
+        first_sample=htmlsafe_json_dumps(inputs.data_files[f"samples/{inputs.default_sample}"],
+                                         dumps=to_json),  # its data file's text, < > & ' escaped
         article=Markup(inputs.articles[lang].html),  # rendered with raw HTML off: see article.py
     )
 

@@ -136,6 +136,15 @@ def test_text_is_escaped_and_page_json_is_parseable(files):
     assert page["charts"] == ["relu"]  # only the names: the specs wait in data/charts/<lang>.js with Vega
 
 
+def test_each_page_carries_the_default_samples_data_file(files):
+    """The first view needs no request for its sample: the page holds the very document data/samples/b.json has."""
+    for page in ("index.html", "zh/index.html"):
+        html = files[page].decode()
+        island = re.search(r'<script id="cnnx-first-sample" type="application/json">(.*?)</script>', html, re.S)[1]
+        assert json.loads(island) == json.loads(files["data/samples/b.json"])
+        assert html.index('id="cnnx-first-sample"') < html.index("<script>")  # there before data.js reads it
+
+
 def test_article_chart_specs_are_data_files_per_language(files):
     for lang in ("en", "zh"):
         doc = json.loads(files[f"data/charts/{lang}.json"])
@@ -261,7 +270,8 @@ def test_the_header_links_the_paper_and_the_repository_when_one_is_set(repositor
     html = render_site(SiteInputs(
         title="T", base_url="", languages=("en",), strings={"en": strings}, translations={},
         articles={"en": _article("text")}, samples=({"id": "a", "title": "a"},), default_sample="a",
-        class_names=CLASSES, data_files={}, thumbnails=b"", charts={}, palettes={}, vega_runtime="",
+        class_names=CLASSES, data_files={"samples/a": {"id": "a"}}, thumbnails=b"", charts={}, palettes={},
+        vega_runtime="",
         repository=repository))["index.html"].decode()
     header = html.split('<header class="site-header">')[1].split("</header>")[0]
     links = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', header)

@@ -232,7 +232,7 @@
   render().then(() => {
     const idle = (callback) => (window.requestIdleCallback
       ? window.requestIdleCallback(callback, { timeout: 2000 }) : setTimeout(callback, 200));
-    idle(CNNX.layOutArticle);
+    CNNX.parsed.then(() => idle(CNNX.layOutArticle)); // the article may still be parsing below the graph
     prefetchGallery(idle);
   });
 

@@ -1,7 +1,8 @@
 /* The article under the graph: its Vega charts, the hyperparameter explorer (loaded when it
  * scrolls near), links between layer labels and sections, and a language switch that keeps
  * the reader's state. In-page links scroll instead of changing the hash, because the hash
- * holds the graph's state (app.js).
+ * holds the graph's state (app.js). The page's script runs above the article (index.html), so
+ * what needs the article's own elements waits until the page is parsed.
  */
 (function () {
   "use strict";
@@ -87,12 +88,12 @@
         .catch((error) => console.error(error));
     }
   }, { rootMargin: "600px" });
-  for (const figure of document.querySelectorAll("figure[data-chart]")) {
-    if (page.charts.includes(figure.dataset.chart)) charts.observe(figure);
-  }
-
-  const explorer = document.querySelector("[data-role=explorer]");
-  if (explorer) {
+  CNNX.parsed.then(() => {
+    for (const figure of document.querySelectorAll("figure[data-chart]")) {
+      if (page.charts.includes(figure.dataset.chart)) charts.observe(figure);
+    }
+    const explorer = document.querySelector("[data-role=explorer]");
+    if (!explorer) return;
     const mount = () => CNNX.loadData("hyperparams")
       .then((data) => CNNX.mountExplorer(explorer, data, page.strings))
       .catch((error) => console.error(error));
@@ -103,5 +104,5 @@
       }
     }, { rootMargin: "400px" });
     watcher.observe(explorer);
-  }
+  });
 })();

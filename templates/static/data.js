@@ -2,8 +2,9 @@
  *
  * Every data/*.json file has a .js twin that stores the same document in window.CNNX_DATA;
  * loading the twin through a <script> element works over http and from file:// alike, where
- * fetch() is refused. This script runs in <head>, so the selected sample starts downloading
- * while the rest of the page is still parsing. Format: docs/data-format.md.
+ * fetch() is refused. The default sample's document comes in the page itself (#cnnx-first-sample),
+ * and this script runs in <head>: the first sample decodes, or the one a link names starts
+ * downloading, while the rest of the page is still parsing. Format: docs/data-format.md.
  */
 (function () {
   "use strict";
@@ -13,6 +14,8 @@
   const decoded = new Map();
   const VERSION = 2; // of the data files (docs/data-format.md)
   CNNX.page = page;
+  const firstSample = JSON.parse(document.getElementById("cnnx-first-sample").textContent);
+  (window.CNNX_DATA = window.CNNX_DATA || {})["samples/" + firstSample.id] = firstSample;
 
   /** Load data/<key>.js once; resolves with the document it stores. */
   function load(key) {
@@ -159,9 +162,10 @@
 
   /* The reader's own image is kept for this tab only (sessionStorage; it never leaves the browser), so that a
    * reload, or the language switch, shows it again. upload.js saves it and supplies `compute`, which runs the
-   * network on the saved pixels; the deferred scripts that define it have all run by DOMContentLoaded. */
+   * network on the saved pixels; the page's script that defines it has run by DOMContentLoaded. */
   const ownKey = "cnnx-own-image " + new URL(page.root || "./", location.href).href;
-  const scriptsRan = new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
+  /** Resolves once the whole page is parsed: the article below the graph too, and every script has run. */
+  CNNX.parsed = new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
   CNNX.ownImage = {
     saved: null, // {id, title, rgb: Uint8Array of H x W x 3 bytes, the network's input size} found at load
     compute: null, // (saved) => Promise<sample>, from upload.js
@@ -190,7 +194,7 @@
     if (!decoded.has(id)) {
       const own = CNNX.ownImage.saved;
       const sample = own && own.id === id
-        ? scriptsRan.then(() => CNNX.ownImage.compute(own))
+        ? CNNX.parsed.then(() => CNNX.ownImage.compute(own))
         : load("samples/" + id).then((doc) => {
           if (doc.version !== VERSION) {
             throw new Error("sample " + id + " has data version " + doc.version + ", expected " + VERSION);

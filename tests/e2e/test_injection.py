@@ -156,7 +156,8 @@ def test_no_script_runs_and_text_shows_literally(browser, builds, build, page_pa
     found = page.evaluate(CHECK)
     assert found["pwned"] is None and found["parentPwned"] is None, found
     assert found["handlers"] == [] and found["injected"] == [], found
-    assert found["inlineScripts"] == ["cnnx-page", "inline"] and found["outsideScripts"] == [], found
+    assert found["inlineScripts"] == ["cnnx-page", "cnnx-first-sample", "inline"], found
+    assert found["outsideScripts"] == [], found
     base = (folder / "index.html").as_uri().rsplit("/", 1)[0] + "/"
     assert [u for u in requests if not u.startswith((base, "data:", "blob:"))] == []
     assert errors == []

@@ -86,7 +86,7 @@ def _expected_pixels(site, sample: str, mode: str) -> dict[str, np.ndarray]:
 SAVE_DATA = "Object.defineProperty(navigator, 'connection', { value: { saveData: true } });"
 
 
-def test_first_view_draws_every_neuron_and_loads_one_sample(open_page, expected_top1):
+def test_first_view_draws_every_neuron_and_loads_no_data_file(open_page, expected_top1):
     # Saving data holds back the gallery's prefetch (app.js), which starts once the graph is drawn: what is left is
     # what the first view itself needed.
     watched = open_page(init_script=SAVE_DATA)
@@ -105,8 +105,7 @@ def test_first_view_draws_every_neuron_and_loads_one_sample(open_page, expected_
     assert page.locator("svg.edges path").count() == 490
     assert page.text_content("[data-role=prediction]") == expected_top1["espresso"]
     assert page.locator(".legend:not([hidden]) svg").count() == 12  # input, one per map layer, output
-    data = [u for u in watched.requests if "/data/" in u]
-    assert len(data) == 1 and data[0].endswith("/data/samples/espresso.js")
+    assert [u for u in watched.requests if "/data/" in u] == []  # the default sample's data is in the page itself
     assert not [u for u in watched.requests if u.endswith("/vega.js")]  # Vega waits for the article's charts
 
 
@@ -117,7 +116,7 @@ def test_the_gallery_loads_while_idle_so_a_click_needs_no_download(open_page):
     page.wait_for_selector("[data-role=overview][data-prefetched]", state="attached")
     ids = page.eval_on_selector_all("[data-sample]", "els => els.map((el) => el.dataset.sample)")
     fetched = sorted(u.rsplit("/", 1)[1] for u in watched.requests if "/data/samples/" in u)
-    assert fetched == sorted(f"{i}.js" for i in ids)
+    assert fetched == sorted(f"{i}.js" for i in ids if i != "espresso")  # the default came in the page
     count = len(watched.requests)
     page.click("[data-sample=koala]")
     page.wait_for_selector("[data-role=overview][data-drawn^='koala|']", state="attached")
@@ -128,7 +127,7 @@ def test_a_connection_that_saves_data_loads_only_what_is_shown(open_page):
     watched = open_page(init_script=SAVE_DATA)
     page = watched.page
     page.wait_for_timeout(1500)  # idle time in which the gallery would have been fetched
-    assert [u.rsplit("/", 1)[1] for u in watched.requests if "/data/samples/" in u] == ["espresso.js"]
+    assert [u for u in watched.requests if "/data/samples/" in u] == []  # the one shown came in the page
     assert page.get_attribute("[data-role=overview]", "data-prefetched") is None
 
 
@@ -192,7 +191,7 @@ def test_pointing_at_a_thumbnail_starts_loading_only_its_sample(open_page):
     page.hover('[data-sample="koala"]')
     page.wait_for_function("() => window.CNNX_DATA && window.CNNX_DATA['samples/koala']")
     data = sorted(u.rsplit("/", 1)[1] for u in watched.requests if "/data/samples/" in u)
-    assert data == ["espresso.js", "koala.js"]
+    assert data == ["koala.js"]  # espresso, shown, came in the page
     page.click('[data-sample="koala"]')
     _wait_drawn(page, "koala")
     assert len([u for u in watched.requests if u.endswith("/koala.js")]) == 1  # the click reuses it
