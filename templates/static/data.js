@@ -74,37 +74,43 @@
   function predicted(predict, source, entry) {
     const [count, height, width] = entry.shape;
     const size = height * width;
-    const inSize = source.height * source.width;
+    const inHeight = source.height;
+    const inWidth = source.width;
     const src = source.codes;
     const out = new Uint8Array(count * size);
     const table = new Uint8Array(257); // table[q + 1]; table[0]: a window with no pixel (all padding), y = -Infinity
     const relu = predict.op === "relu";
+    // Locals, not property reads in the loops: this runs before the JIT has compiled anything (the first view).
+    const [windowHeight, windowWidth] = predict.window || [1, 1];
+    const [strideY, strideX] = predict.strides || [1, 1];
     const [[top], [left]] = predict.padding || [[0], [0]];
     for (let c = 0; c < count; c++) {
       const offset = entry.offset[c];
       const scale = entry.scale[c];
       const code = (y) => (scale > 0 ? Math.max(0, Math.min(255, Math.floor((y - offset) / scale + 0.5))) : 0);
       table[0] = code(-Infinity);
+      const inOffset = source.offset[c];
+      const inScale = source.scale[c];
       for (let q = 0; q < 256; q++) {
-        const x = source.offset[c] + q * source.scale[c];
+        const x = inOffset + q * inScale;
         table[q + 1] = code(relu ? Math.max(x, 0) : x);
       }
-      const from = c * inSize;
+      const from = c * inHeight * inWidth;
       const to = c * size;
       if (relu) {
         for (let i = 0; i < size; i++) out[to + i] = table[src[from + i] + 1];
         continue;
       }
       for (let r = 0; r < height; r++) {
+        const rowStart = Math.max(0, r * strideY - top); // the window's rows inside the input
+        const rowEnd = Math.min(inHeight, r * strideY - top + windowHeight);
         for (let col = 0; col < width; col++) {
+          const colStart = Math.max(0, col * strideX - left);
+          const colEnd = Math.min(inWidth, col * strideX - left + windowWidth);
           let most = -1;
-          for (let i = 0; i < predict.window[0]; i++) {
-            const sr = r * predict.strides[0] + i - top;
-            if (sr < 0 || sr >= source.height) continue;
-            for (let j = 0; j < predict.window[1]; j++) {
-              const sc = col * predict.strides[1] + j - left;
-              if (sc >= 0 && sc < source.width) most = Math.max(most, src[from + sr * source.width + sc]);
-            }
+          for (let sr = rowStart; sr < rowEnd; sr++) {
+            const line = from + sr * inWidth;
+            for (let sc = colStart; sc < colEnd; sc++) if (src[line + sc] > most) most = src[line + sc];
           }
           out[to + r * width + col] = table[most + 1];
         }
@@ -120,9 +126,10 @@
     const { planes } = entry;
     const cols = entry.tiles[1];
     const imageWidth = cols * width;
-    const codes = new Uint8Array(count * height * width);
+    // The stored bytes are added to the prediction in place (a Uint8Array keeps the sum modulo 256): one pass.
+    const codes = entry.predict ? predicted(entry.predict, source, entry) : new Uint8Array(count * height * width);
     if (planes === 1 && cols === 1) {
-      for (let i = 0; i < codes.length; i++) codes[i] = pixels[4 * i]; // maps stacked in one column: in order
+      for (let i = 0; i < codes.length; i++) codes[i] += pixels[4 * i]; // maps stacked in one column: in order
     } else {
       for (let c = 0; c < count; c++) {
         const tile = Math.floor(c / planes);
@@ -132,13 +139,9 @@
         for (let r = 0; r < height; r++) {
           const from = 4 * ((y0 + r) * imageWidth + x0) + plane;
           const to = (c * height + r) * width;
-          for (let col = 0; col < width; col++) codes[to + col] = pixels[from + 4 * col];
+          for (let col = 0; col < width; col++) codes[to + col] += pixels[from + 4 * col];
         }
       }
-    }
-    if (entry.predict) {
-      const guess = predicted(entry.predict, source, entry);
-      for (let i = 0; i < codes.length; i++) codes[i] += guess[i]; // a Uint8Array stores the sum modulo 256
     }
     return { count, height, width, codes, offset: entry.offset, scale: entry.scale, min: entry.min, max: entry.max };
   }

@@ -44,7 +44,14 @@
       const lut = new Uint32Array(256);
       const offset = maps.offset[c];
       const scale = maps.scale[c];
-      for (let q = 0; q < 256; q++) lut[q] = table[index(position(kind, offset + q * scale, range))];
+      // index(position(...)) written out: the first view paints before the JIT has compiled either.
+      const input = kind === "input";
+      const half = range / 2;
+      for (let q = 0; q < 256; q++) {
+        const v = offset + q * scale;
+        const t = input ? 1 - v : (v + half) / range;
+        lut[q] = table[Math.max(0, Math.min(255, Math.round(t * 255)))];
+      }
       const size = maps.width * maps.height;
       const context = canvas.getContext("2d");
       let image = images.get(canvas); // one ImageData per canvas, reused by every redraw
