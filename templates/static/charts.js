@@ -10,8 +10,8 @@
   "use strict";
   const CNNX = window.CNNX;
   const SVG_NS = "http://www.w3.org/2000/svg";
-  // Stops of a legend's gradient. Its 48 flat segments were 576 rectangles in all, a tenth of the first view's
-  // drawing time; 17 stops of a smooth palette, interpolated between, look the same.
+  // Stops of a legend's gradient. Its 48 flat segments were 576 rectangles in all, each made and styled before
+  // the first view is drawn; 17 stops of a smooth palette, interpolated between, look the same.
   const STOPS = 17;
   const BAR_WIDTH = 60; // px: the output column's longest bar
   const VALUE_ROOM = 44; // px right of the bars for the percentages
