@@ -16,7 +16,10 @@ Each timed figure is the median of --runs runs with their min and max; sizes are
 - overview drawn: navigation start -> the page's "cnnx-drawn" mark; sample switch: click -> redrawn,
   clicked as soon as the first sample is drawn (its data not loaded yet); "after the gallery prefetched":
   the same once the page has loaded the other samples while idle (data-prefetched, app.js prefetchGallery),
-  as when a reader looks at the first picture before clicking another; each run on a fresh browser context.
+  as when a reader looks at the first picture before clicking another; "idle page, its data not loaded": the
+  page opened on a connection that asks to save data (so nothing is prefetched), left idle for 1.5 s, then
+  clicked: the cold switch without the first view's own work (the article still parsing and laying out) beside
+  it; each run on a fresh browser context.
 - model: jit compile, a forward pass over 10 images and training throughput, on JAX's device.
 - issue 14's table: first view, further sample, overview drawn and sample switch beside the same figures
   measured on main before the issue (BASELINE, commit 0fb7df4, a quiet run of this script) and the
@@ -70,6 +73,7 @@ SWITCH = """(id) => new Promise((resolve) => {
 })"""
 
 Row = tuple[str, str, list[float]]  # figure, unit, values
+SAVE_DATA = "Object.defineProperty(navigator, 'connection', { value: { saveData: true } });"  # no prefetch
 BEFORE_DRAWN = """() => { const drawn = performance.getEntriesByName("cnnx-drawn")[0].startTime;
   return performance.getEntriesByType("resource").filter((e) => e.startTime < drawn).map((e) => e.name); }"""
 
@@ -195,7 +199,7 @@ def first_view(site: Path, runs: int, browser, others: list[str] | None = None) 
     With `others`, each run also clicks one of those samples and times the redraw.
     """
     server, url = _serve(site.parent)
-    drawn, switches, warm, first, columns = [], [], [], None, 0
+    drawn, switches, warm, idle, first, columns = [], [], [], [], None, 0
     try:
         for run in range(runs):
             context = browser.new_context(viewport={"width": 1440, "height": 900})
@@ -214,6 +218,15 @@ def first_view(site: Path, runs: int, browser, others: list[str] | None = None) 
                 page.wait_for_selector("[data-role=overview][data-prefetched]", state="attached", timeout=120_000)
                 warm.append(page.evaluate(SWITCH, others[(run + 1) % len(others)]))
             context.close()
+            if others:
+                context = browser.new_context(viewport={"width": 1440, "height": 900})
+                page = context.new_page()
+                page.add_init_script(SAVE_DATA)
+                page.goto(url)
+                page.wait_for_selector("[data-role=overview][data-drawn]", state="attached", timeout=120_000)
+                page.wait_for_timeout(1500)
+                idle.append(page.evaluate(SWITCH, others[(run + 2) % len(others)]))
+                context.close()
     finally:
         server.shutdown()
 
@@ -225,7 +238,7 @@ def first_view(site: Path, runs: int, browser, others: list[str] | None = None) 
         bodies.append((site / relative).read_bytes())
     return {"raw": sum(len(b) for b in bodies), "gzipped": sum(_gzip_size(b) for b in bodies),
             "requests": len(bodies), "columns": columns, "drawn": drawn, "switches": switches,
-            "warm": warm}
+            "warm": warm, "idle": idle}
 
 
 def site_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
@@ -243,7 +256,8 @@ def site_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
             ("each further sample, gzipped (over samples)", "KiB", extra),
             ("overview drawn after navigation", "ms", seen["drawn"]),
             ("sample switch redrawn", "ms", seen["switches"]),
-            ("sample switch, after the gallery prefetched", "ms", seen["warm"])]
+            ("sample switch, after the gallery prefetched", "ms", seen["warm"]),
+            ("sample switch, idle page, its data not loaded", "ms", seen["idle"])]
 
 
 def issue_table(rows: list[Row]) -> str:
@@ -255,7 +269,8 @@ def issue_table(rows: list[Row]) -> str:
             continue
         now = (statistics.median(values), min(values), max(values))
         cells = "".join(f"{' '.join(f'{v:5.0f}' for v in triple):>20}" for triple in (BASELINE[name], now))
-        verdict = "ok" if now[0] <= BUDGET[name] else "OVER"
+        # "each further sample" is a budget for every sample: its largest, not its median, decides
+        verdict = "ok" if (now[2] if name.startswith("each ") else now[0]) <= BUDGET[name] else "OVER"
         lines.append(f"{name:<46}{cells}{BUDGET[name]:>8.0f}  {unit:<4}{verdict}")
     return "\n".join(lines)
 
