@@ -150,6 +150,10 @@ def test_moving_between_neurons_and_channels_keeps_the_view_open(open_page, trut
     page = open_page("#sample=koala&scale=unit").page
     page.click('[data-layer="conv_2_1"][data-neuron="0"]')  # a click: one history entry, which Back closes
     wait_view(page, "conv")
+    # Positions are compared once settled: the columns have glided apart, and the page has laid its article out
+    # (at idle, once parsed: the page's script draws the graph before the article below it is parsed).
+    page.wait_for_selector("[data-role=overview]:not(.moving)", state="attached")
+    page.wait_for_selector(".article.laid-out", state="attached")
     pause(page)
     page.keyboard.press("ArrowRight")
     row, col = position(page)
