@@ -3,8 +3,9 @@
  * They were Vega views; drawing these few rectangles and labels here keeps the Vega runtime (200 KB
  * gzipped) off the first view: it now loads only when an article chart scrolls near (article.js).
  * Each chart builds its SVG elements once and show() only moves and recolours them, so a sample
- * switch rebuilds nothing. Look: a 5 px bar (a gradient through 17 palette colours), ticks and 10 px labels under it,
- * arrow tips at clipped ends; class names above 8 px bars with the percentage beside each bar.
+ * switch rebuilds nothing. Look: a 5 px bar (a gradient through 17 palette colours), ticks and 10 px
+ * labels under it, arrow tips at clipped ends; class names above 8 px bars with the percentage beside
+ * each bar.
  */
 (function () {
   "use strict";
