@@ -181,11 +181,6 @@ def facts(history: History, class_names: tuple[str, ...], strings: dict[str, str
 def _training_note(history: History, strings: dict[str, str]) -> str:
     """How it learned, beyond the labels: a fine-tune of an earlier model, or a distillation from teachers."""
     if history.fine_tuned:
-        # Not among config.UI_STRINGS: a site.toml from before fine-tuning existed still builds any other model.
-        if "model_fine_tuned" not in strings:
-            raise InputError(history.source, "is the history of a fine-tune (train --init), and the content's "
-                                             "site.toml has no model_fine_tuned string to describe it; copy it from "
-                                             "the bundled site.toml")
         accuracy = "?" if history.init_accuracy is None else _percent(history.init_accuracy, 1)
         return strings["model_fine_tuned"].format(epochs=history.planned_epochs, init_accuracy=accuracy)
     return strings["model_teachers"].format(teachers=history.teachers) if history.teachers else ""

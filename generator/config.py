@@ -20,12 +20,15 @@ from .errors import InputError, not_utf8, printable
 from .image_files import image_files, usable_pictures
 from .images import SIZE
 from .network.normalization import Normalization, parse_normalization
+from .resources import CONTENT
 
 CONFIG_FILE = "site.toml"
 # Beside `--images` files: [[images]] tables with `file` (a name in that folder) and an optional `title`;
 # the files it lists come first, in its order. Photos are seldom named as a reader should see them.
 IMAGES_MANIFEST = "images.toml"
-# Every UI string the templates and scripts use; each language's [strings.<lang>] table needs all.
+# Every UI string the templates and scripts use; each language's [strings.<lang>] table needs all. A language the
+# bundled site.toml also has takes the strings its table lacks from there (bundled_strings), so a string added in
+# a later version never breaks a project that `new` made before it.
 UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_layer", "scale_unit", "scale_module",
               "scale_global", "legend_clipped",
               "overview", "neuron", "red", "green", "blue", "grey", "channel", "values", "probability", "logit",
@@ -40,7 +43,7 @@ UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_la
               "chart_epoch", "chart_accuracy",
                "chart_loss", "chart_split", "split_train", "split_holdout", "split_val", "chart_true",
                "chart_predicted", "chart_count", "table_class", "table_right", "table_wrong", "table_accuracy",
-               "model_teachers",  # (and "model_fine_tuned", needed only by a fine-tune's history: about.py)
+               "model_teachers", "model_fine_tuned",
                # the detail views (detail*.js)
                "detail_conv", "detail_relu", "detail_pool", "detail_avg_pool", "detail_flatten", "detail_softmax",
                 "detail_info",
@@ -271,6 +274,11 @@ def _normalize(source: Path, value: Any, where: str) -> Normalization | None:
     return parse_normalization(f"{source}: {where}normalize".rstrip(": "), value["mean"], value["std"])
 
 
+def bundled_strings(language: str) -> dict[str, Any]:
+    """The bundled site.toml's [strings.<language>] table; empty for a language it does not have."""
+    return tomllib.loads((CONTENT / CONFIG_FILE).read_text(encoding="utf-8")).get("strings", {}).get(language, {})
+
+
 def load_config(content: Path, images: list[Path] | None = None, base_url: str | None = None,
                 warn: Callable[[str], None] | None = None, default_sample: str | None = None,
                 input_size: tuple[int, int] = (SIZE, SIZE)) -> SiteConfig:
@@ -296,6 +304,7 @@ def load_config(content: Path, images: list[Path] | None = None, base_url: str |
     for language in languages:
         if not isinstance(strings.get(language), dict):
             raise InputError(source, f"missing [strings.{language}] table of UI strings")
+        strings[language] = {**bundled_strings(language), **strings[language]}
         missing = [key for key in UI_STRINGS if key not in strings[language]]
         if missing:
             raise InputError(source, f"{_where(text, table=f'strings.{language}')}[strings.{language}] lacks "

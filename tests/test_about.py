@@ -141,22 +141,6 @@ def test_the_section_says_how_the_model_learned_beyond_its_labels(tmp_path, raw)
     assert _note(tmp_path, distilled) == ""
 
 
-def test_a_site_toml_without_the_fine_tune_string_still_describes_other_models(tmp_path, raw):
-    """model_fine_tuned came after projects were made by `new`: their site.toml builds any model that is no fine-tune,
-    and a fine-tune's history asks for the string in one line."""
-    older = {key: value for key, value in STRINGS.items() if key != "model_fine_tuned"}
-    folder = tmp_path / "w"
-    shutil.copytree(DEFAULT_WEIGHTS, folder)
-    with pytest.raises(InputError, match="no model_fine_tuned string") as caught:
-        about.facts(about.load_history(folder), load_model(DEFAULT_WEIGHTS).class_names, older)
-    assert str(caught.value).startswith(str(folder / "history.json"))
-    distilled = json.loads(json.dumps(raw))
-    distilled["summary"]["config"]["init"] = None
-    (folder / "history.json").write_text(json.dumps(distilled))
-    facts = about.facts(about.load_history(folder), load_model(DEFAULT_WEIGHTS).class_names, older)
-    assert "networks of the same shape" in facts["teacher_note"]
-
-
 def test_any_class_names_chart_in_class_order(history):
     """Names with characters that are illegal inside Vega expressions still chart, in the model's order."""
     names = ("<!-- x --> ]]> \u2028 end", "a\u2029b", "${x} `y`", "'q' \"d\"", "\\back\\slash", "{{ 7*7 }}",

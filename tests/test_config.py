@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -58,10 +59,24 @@ def test_bad_config_is_one_clear_error(tmp_path, toml, message):
 
 
 def test_missing_ui_string_is_named(tmp_path):
+    """A language the bundled site.toml does not have must bring every string itself."""
     (tmp_path / "a.png").write_bytes(b"")
-    (tmp_path / "site.toml").write_text(VALID + '[strings.en]\ncontrols = "c"\n')
+    (tmp_path / "site.toml").write_text(VALID.replace('["en"]', '["fr"]') + '[strings.fr]\ncontrols = "c"\n')
     with pytest.raises(InputError, match="lacks gallery"):
         load_config(tmp_path)
+
+
+def test_a_bundled_language_takes_the_strings_its_table_lacks_from_the_bundled_site_toml(tmp_path):
+    """A project made by `new` before a string existed still builds: the string comes in the tool's own words,
+    and what the project wrote itself wins."""
+    bundled = tomllib.loads((REPO_CONTENT / "site.toml").read_text(encoding="utf-8"))["strings"]
+    (tmp_path / "a.png").write_bytes(b"")
+    (tmp_path / "site.toml").write_text(VALID.replace('["en"]', '["en", "zh"]') +
+                                        '[strings.en]\ncontrols = "Mine"\n[strings.zh]\n')
+    config = load_config(tmp_path)
+    assert config.strings["en"]["controls"] == "Mine"
+    assert config.strings["en"]["gallery"] == bundled["en"]["gallery"]
+    assert config.strings["zh"] == {key: str(value) for key, value in bundled["zh"].items()}
 
 
 def test_images_replace_the_gallery_with_unique_ids(tmp_path):
@@ -144,8 +159,8 @@ def test_unterminated_toml_points_at_the_last_line(tmp_path):
 
 def test_missing_ui_strings_point_at_their_table(tmp_path):
     (tmp_path / "a.png").write_bytes(b"")
-    (tmp_path / "site.toml").write_text(VALID + '\n[strings.en]\ncontrols = "c"\n')
-    with pytest.raises(InputError, match=r"site.toml: line 7: \[strings.en\] lacks gallery"):
+    (tmp_path / "site.toml").write_text(VALID.replace('["en"]', '["fr"]') + '\n[strings.fr]\ncontrols = "c"\n')
+    with pytest.raises(InputError, match=r"site.toml: line 7: \[strings.fr\] lacks gallery"):
         load_config(tmp_path)
 
 
