@@ -193,6 +193,19 @@ def _serve(www: Path):
     return server, f"http://127.0.0.1:{server.server_address[1]}/{SUB_PATH}/"
 
 
+def _opened(browser, url: str, requests: list[str] | None = None, init_script: str = ""):
+    """A fresh browser context's page at `url`, once the overview is drawn; `requests` collects what it asks for."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    if requests is not None:
+        page.on("request", lambda r: requests.append(r.url))
+    if init_script:
+        page.add_init_script(init_script)
+    page.goto(url)
+    page.wait_for_selector("[data-role=overview][data-drawn]", state="attached", timeout=120_000)
+    return context, page
+
+
 def first_view(site: Path, runs: int, browser, others: list[str] | None = None) -> dict:
     """Open the site (at <www>/SUB_PATH/) `runs` times on fresh contexts: bytes, requests, columns and times.
 
@@ -202,12 +215,8 @@ def first_view(site: Path, runs: int, browser, others: list[str] | None = None) 
     drawn, switches, warm, idle, first, columns = [], [], [], [], None, 0
     try:
         for run in range(runs):
-            context = browser.new_context(viewport={"width": 1440, "height": 900})
-            page = context.new_page()
             requests: list[str] = []
-            page.on("request", lambda r, requests=requests: requests.append(r.url))
-            page.goto(url)
-            page.wait_for_selector("[data-role=overview][data-drawn]", state="attached", timeout=120_000)
+            context, page = _opened(browser, url, requests)
             drawn.append(page.evaluate("performance.getEntriesByName('cnnx-drawn')[0].startTime"))
             if first is None:  # what was asked for before the overview was drawn, not the gallery's prefetch after
                 before = set(page.evaluate(BEFORE_DRAWN))
@@ -219,11 +228,7 @@ def first_view(site: Path, runs: int, browser, others: list[str] | None = None) 
                 warm.append(page.evaluate(SWITCH, others[(run + 1) % len(others)]))
             context.close()
             if others:
-                context = browser.new_context(viewport={"width": 1440, "height": 900})
-                page = context.new_page()
-                page.add_init_script(SAVE_DATA)
-                page.goto(url)
-                page.wait_for_selector("[data-role=overview][data-drawn]", state="attached", timeout=120_000)
+                context, page = _opened(browser, url, init_script=SAVE_DATA)
                 page.wait_for_timeout(1500)
                 idle.append(page.evaluate(SWITCH, others[(run + 2) % len(others)]))
                 context.close()

@@ -7,6 +7,7 @@ unless an `images.toml` beside the images names their titles and order (IMAGES_M
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Callable
@@ -274,9 +275,15 @@ def _normalize(source: Path, value: Any, where: str) -> Normalization | None:
     return parse_normalization(f"{source}: {where}normalize".rstrip(": "), value["mean"], value["std"])
 
 
+@functools.cache
+def _bundled_string_tables() -> dict[str, dict[str, Any]]:
+    """The bundled site.toml's [strings.<lang>] tables, read once per process (serve loads the config often)."""
+    return tomllib.loads((CONTENT / CONFIG_FILE).read_text(encoding="utf-8")).get("strings", {})
+
+
 def bundled_strings(language: str) -> dict[str, Any]:
-    """The bundled site.toml's [strings.<language>] table; empty for a language it does not have."""
-    return tomllib.loads((CONTENT / CONFIG_FILE).read_text(encoding="utf-8")).get("strings", {}).get(language, {})
+    """The bundled site.toml's [strings.<language>] table; empty for a language it does not have. Do not mutate."""
+    return _bundled_string_tables().get(language, {})
 
 
 def load_config(content: Path, images: list[Path] | None = None, base_url: str | None = None,
