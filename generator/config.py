@@ -61,7 +61,7 @@ UI_STRINGS = ("controls", "gallery", "prediction", "details", "scale", "scale_la
                 "detail_softmax_pass_share", "detail_sum_so_far", "detail_sum_all",
                 # moving between neurons and channels inside a view (detail.js)
                 "detail_prev_neuron", "detail_next_neuron", "detail_prev_channel", "detail_next_channel")
-MAX_SAMPLES = 100  # the gallery's limit (README: 1 to 100 images); each sample is a data file of ~100 KB
+MAX_SAMPLES = 100  # the gallery's limit (README: 1 to 100 images); each sample is a data file of ~40 KB
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 

@@ -5,8 +5,9 @@ exact little-endian float32, activation maps as one byte per value with a per-ne
 scale (value = offset + q * scale), which is finer than the 256-colour palette they feed.
 Those bytes are packed into a lossless WebP image per layer (`u8-webp`): its spatial predictors
 suit activation maps far better than gzip on base64 text, and a browser decodes it natively. A
-ReLU or max-pooling layer stores only its codes' difference from what its input layer's codes
-predict, which is mostly zero. The maps are for colour; the exact float32 values a detail view
+ReLU or max-pooling layer, and in most samples a convolution, stores only its codes' difference
+from what its input layer's codes predict, which is mostly zero (within a few codes for a
+convolution). The maps are for colour; the exact float32 values a detail view
 prints travel in separate files, one per sample and layer, loaded only when a view opens.
 Every file has a `.js` twin that assigns the same document to a global, because browsers
 refuse fetch() on file:// but still run classic <script> elements.
@@ -27,13 +28,16 @@ from PIL import Image
 from .network.description import Conv2D, Pool, explicit_padding, output_shapes
 from .precompute import NetworkData, SampleData
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 EXACT_SCHEMA = "cnn-explainer/exact"
 WEBP_MAX_SIDE = 16383  # the WebP format's largest width or height
 WEBP_PREFIX = "data:image/webp;base64,"
 NETWORK_SCHEMA = "cnn-explainer/network"
 SAMPLE_SCHEMA = "cnn-explainer/sample"
 SCRIPT_GLOBAL = "CNNX_DATA"  # the .js twins fill window.CNNX_DATA[<file key>]
+# The multiply-adds a sample's decode in the page may spend predicting convolutions: TinyVGG's four take 5.6 million,
+# 9-30 ms on the 2-core test machine once the JIT has compiled the loop (docs/data-format.md).
+PREDICTION_BUDGET = 8_000_000
 
 
 def f32(x: float) -> float:
@@ -115,15 +119,40 @@ def _decoded(entry: dict[str, Any], codes: np.ndarray) -> np.ndarray:
     return offset + codes.astype(np.float64) * scale
 
 
+def _convolved(x: np.ndarray, predict: dict[str, Any], shape: tuple[int, int, int]) -> np.ndarray:
+    """A convolution of float64 (C, H, W) values, tap by tap in (kernel row, kernel column, input channel) order,
+    each product rounded and then added: the order data.js adds them in, so both get the same doubles. Zero
+    padding takes part as zeros (adding w * 0 changes no sum); the bias comes last."""
+    if "normalize" in predict:  # the network's own input normalisation, before its first layer
+        x = (x * np.asarray(predict["normalize"]["scale"], np.float64)[:, None, None]
+             + np.asarray(predict["normalize"]["offset"], np.float64)[:, None, None])
+    (top, bottom), (left, right) = predict["padding"]
+    (kh, kw), (sh, sw), (dh, dw) = predict["kernel"], predict["strides"], predict["dilation"]
+    padded = np.zeros((x.shape[0], x.shape[1] + top + bottom, x.shape[2] + left + right))
+    padded[:, top:top + x.shape[1], left:left + x.shape[2]] = x
+    kernel = decode_array(predict["weights"]["kernel"]).astype(np.float64)  # (kh, kw, in, out), float32 exactly
+    count, height, width = shape
+    y = np.zeros((count, height, width))
+    for i in range(kh):
+        for j in range(kw):
+            for c in range(x.shape[0]):
+                y += kernel[i, j, c][:, None, None] * padded[c, i * dh:i * dh + sh * (height - 1) + 1:sh,
+                                                             j * dw:j * dw + sw * (width - 1) + 1:sw]
+    return y + np.asarray(predict["weights"]["bias"], np.float64)[:, None, None]
+
+
 def predicted_codes(predict: dict[str, Any], source: dict[str, Any], source_codes: np.ndarray,
                     entry: dict[str, Any]) -> np.ndarray:
-    """The codes a ReLU or max-pooling layer would have if its input were exactly its input layer's decoded codes:
+    """The codes a layer would have if its input were exactly its input layer's decoded codes: a ReLU's, a max
+    pooling's or a convolution's (with the float32 weights its `predict` carries) output y, quantised as
     floor((y - offset) / scale + 0.5), clamped to 0..255 (0 where scale is 0), all in float64 so that data.js,
     doing the same operations in the same order, gets the same bytes. Only a prediction: the file stores the
     difference from the real codes, so nothing depends on it being right, only the size."""
     x = _decoded(source, source_codes)
     if predict["op"] == "relu":
         y = np.maximum(x, 0.0)
+    elif predict["op"] == "conv":
+        y = _convolved(x, predict, tuple(entry["shape"]))
     else:  # "max": the window's largest value; padded pixels take no part
         (top, bottom), (left, right) = predict["padding"]
         (ph, pw), (sh, sw) = predict["window"], predict["strides"]
@@ -240,6 +269,34 @@ def _map_steps(network: NetworkData | None) -> dict[str, dict[str, Any]]:
     return steps
 
 
+def _conv_steps(network: NetworkData | None) -> dict[str, dict[str, Any]]:
+    """Conv layer -> how the page predicts its codes: a convolution of the layer before's decoded codes with the
+    layer's own weights, which the step carries. Only for the convolutions it pays for: a kernel with no more
+    values than the layer has outputs (else the weights cost more bytes than the prediction saves), while the
+    multiply-adds per sample stay within PREDICTION_BUDGET, taken in layer order."""
+    if network is None:
+        return {}
+    arch = network.architecture
+    budget = PREDICTION_BUDGET
+    steps: dict[str, dict[str, Any]] = {}
+    channels = arch.input_shape[-1]
+    for index, (layer, extra) in enumerate(zip(network.layers, _hyperparameters(network))):
+        outputs, inputs_per_output = math.prod(layer.output_shape), math.prod(extra.get("kernel", ())) * channels
+        weights = inputs_per_output * layer.output_shape[-1]
+        if layer.kind == "conv" and weights <= outputs and outputs * inputs_per_output <= budget:
+            budget -= outputs * inputs_per_output
+            steps[layer.name] = {"op": "conv", **{key: extra[key] for key in ("kernel", "strides", "padding",
+                                                                              "dilation")}}
+            if index == 0 and (arch.input_scale is not None or arch.input_offset is not None):
+                steps[layer.name]["normalize"] = {
+                    "scale": f32_list(np.asarray(arch.input_scale or (1.0,) * channels)),
+                    "offset": f32_list(np.asarray(arch.input_offset or (0.0,) * channels))}
+            steps[layer.name]["weights"] = {"kernel": encode_float32(network.weights[layer.name]["kernel"]),
+                                            "bias": f32_list(network.weights[layer.name]["bias"])}
+        channels = layer.output_shape[-1]
+    return steps
+
+
 def _apply(step: dict[str, Any], before: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """`step` (a ReLU or a max pooling) applied to a float32 (C, H, W) layer, as the page applies it."""
     if step["op"] == "relu":
@@ -285,20 +342,26 @@ def exact_maps(doc: dict[str, Any], network: dict[str, Any],
     return values
 
 
-def encode_sample(sample: SampleData, network: NetworkData | None = None) -> dict[str, Any]:
-    """The sample's data file. With `network`, ReLU and max-pooling layers are stored as differences from their
-    input layer's prediction, and `exactFiles` lists only the layers whose exact values the page cannot derive."""
+def encode_sample(sample: SampleData, network: NetworkData | None = None,
+                  convolutions: bool = True) -> dict[str, Any]:
+    """The sample's data file. With `network`, ReLU and max-pooling layers, and with `convolutions` the conv layers
+    _conv_steps picks, are stored as differences from what their input layer's codes predict, and `exactFiles`
+    lists only the layers whose exact values the page cannot derive. Predicting the convolutions halves the file
+    but costs the page their multiply-adds: the build leaves them out of the first view's sample."""
     steps = _map_steps(network)
+    if convolutions:
+        steps |= _conv_steps(network)
     maps = {"input": encode_input(sample.input)}
     codes = {"input": sample.input}
     previous = "input"
     exact_files = []
     for name, values in sample.maps.items():  # in layer order
         step = steps.get(name)
-        predict = None if step is None or previous == "input" else {"from": previous, **step}
-        maps[name] = encode_maps(values, predict, maps[previous], codes[previous])
+        predictable = step is not None and (previous != "input" or step["op"] == "conv")
+        maps[name] = encode_maps(values, {"from": previous, **step} if predictable else None,
+                                 maps[previous], codes[previous])
         codes[name] = quantize(np.asarray(values, np.float32))[0]
-        if step is None or previous == "input" or not _derived_exactly(step, sample.maps[previous], values):
+        if not predictable or step["op"] == "conv" or not _derived_exactly(step, sample.maps[previous], values):
             exact_files.append(name)
         previous = name
     return {

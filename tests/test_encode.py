@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
+import jax
 import numpy as np
 import pytest
 from cnn_explainer.encode import (
@@ -22,7 +24,15 @@ from cnn_explainer.encode import (
     to_json,
     to_script,
 )
-from cnn_explainer.precompute import MAP_LAYERS, SampleData, color_ranges, precompute_network
+from cnn_explainer.model import compiled_forward, init_params
+from cnn_explainer.network.description import TINYVGG, Architecture, Conv2D, Dense, Flatten, Pool, ReLU
+from cnn_explainer.precompute import (
+    MAP_LAYERS,
+    SampleData,
+    color_ranges,
+    precompute_network,
+    precompute_samples,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -118,6 +128,49 @@ def test_predicted_layers_decode_to_their_own_codes(padding):
         decode_array(maps["relu"])
 
 
+# Every hyperparameter a convolution's prediction handles: "same" padding, a stride of 2, dilation, an input
+# normalisation (its last variant); each conv has fewer weights than outputs, so each is predicted.
+STRIDED = Architecture(
+    input_shape=(48, 48, 1),
+    layers=(Conv2D("c1", 6, (5, 5), padding="same"), ReLU("r1"), Pool("p1"),               # (24, 24, 6)
+            Conv2D("c2", 8, (3, 3), strides=(2, 2)), ReLU("r2"), Pool("p2", "avg", (2, 2), (1, 1)),  # (10, 10, 8)
+            Conv2D("c3", 5, (3, 3), dilation=(2, 2), padding="same"), ReLU("r3"),          # (10, 10, 5)
+            Flatten("flatten"), Dense("output", 3)),
+)
+
+
+@pytest.mark.parametrize("arch", [TINYVGG, STRIDED, replace(STRIDED, input_scale=(2.0,), input_offset=(-0.5,))],
+                         ids=["tinyvgg", "strided", "normalised"])
+def test_convolutions_are_predicted_from_the_layer_before_and_decode_to_their_own_codes(arch):
+    """Against the JAX forward pass: every layer decodes to the quantised JAX maps, bit for bit, with the
+    convolutions predicted (carrying the network's own weights) or not; predicting them makes them smaller."""
+    params = {name: {key: np.asarray(value) for key, value in entry.items()}
+              for name, entry in init_params(jax.random.PRNGKey(3), arch).items()}
+    for entry in params.values():
+        entry["bias"] = np.linspace(-0.2, 0.3, entry["bias"].size, dtype=np.float32)
+    images = (RNG.integers(0, 256, (1, *arch.input_shape)) / 255).astype(np.float32)
+    outputs = {name: np.asarray(value) for name, value in compiled_forward(arch)(params, images).items()}
+    [sample] = precompute_samples(["s"], ["S"], images, outputs, arch)
+    network = precompute_network(params, tuple("abcdefghij"[:arch.layers[-1].units]), arch)
+    predicted = json.loads(to_json(encode_sample(sample, network)))["maps"]
+    plain = json.loads(to_json(encode_sample(sample, network, convolutions=False)))["maps"]
+    convs = [layer.name for layer in arch.layers if layer.kind == "conv"]
+    for name in convs:
+        step = predicted[name]["predict"]
+        assert plain[name]["predict"] is None
+        assert step["op"] == "conv" and list(predicted).index(step["from"]) == list(predicted).index(name) - 1
+        np.testing.assert_array_equal(decode_array(step["weights"]["kernel"]), params[name]["kernel"])
+        np.testing.assert_array_equal(np.float32(step["weights"]["bias"]), params[name]["bias"])
+        assert ("normalize" in step) == (name == convs[0] and arch.input_scale is not None)
+        assert len(predicted[name]["data"]) < len(plain[name]["data"]), name
+    for maps in (predicted, plain):
+        decoded = decode_maps(maps)
+        for name, values in sample.maps.items():
+            codes, offset, scale = quantize(values)
+            expected = offset[:, None, None] + codes.astype(np.float32) * scale[:, None, None]
+            np.testing.assert_array_equal(decoded[name], expected, err_msg=name)
+
+
 def test_float32_arrays_are_exact():
     kernel = RNG.normal(0, 1, (3, 3, 10, 10)).astype(np.float32)
     np.testing.assert_array_equal(decode_array(encode_float32(kernel)), kernel)
@@ -137,7 +190,7 @@ def test_sample_document_holds_every_layer_and_the_documented_keys():
     doc = json.loads(to_json(encode_sample(sample)))
     assert list(doc) == ["schema", "version", "id", "title", "top1", "logits", "probabilities", "ranges", "maps",
                          "exactFiles"]
-    assert (doc["schema"], doc["version"]) == ("cnn-explainer/sample", 2)
+    assert (doc["schema"], doc["version"]) == ("cnn-explainer/sample", 3)
     assert doc["exactFiles"] == [layer.name for layer in MAP_LAYERS]  # without the network, every layer has one
     assert list(doc["maps"]) == ["input", *[layer.name for layer in MAP_LAYERS]]
     assert doc["top1"] == int(np.argmax(sample.probabilities))
@@ -151,7 +204,7 @@ def test_sample_document_holds_every_layer_and_the_documented_keys():
 def test_network_document_round_trips_the_weights(reference_model):
     doc = json.loads(to_json(encode_network(precompute_network(reference_model.params,
                                                                reference_model.class_names))))
-    assert (doc["schema"], doc["version"]) == ("cnn-explainer/network", 2)
+    assert (doc["schema"], doc["version"]) == ("cnn-explainer/network", 3)
     assert doc["classes"] == list(reference_model.class_names)
     assert [layer["name"] for layer in doc["layers"]][-1] == "output"
     for name, entry in doc["weights"].items():
@@ -182,7 +235,7 @@ def test_relu_and_max_pool_layers_are_predicted_and_derived_from_the_layer_befor
     assert list(files) == [f"exact/s/{name}" for name in doc["exactFiles"]]
     for name in doc["exactFiles"]:
         entry = files[f"exact/s/{name}"]
-        assert (entry["schema"], entry["version"], entry["layer"]) == ("cnn-explainer/exact", 2, name)
+        assert (entry["schema"], entry["version"], entry["layer"]) == ("cnn-explainer/exact", 3, name)
         np.testing.assert_array_equal(decode_array(entry["values"]), sample.maps[name])
 
 

@@ -12,7 +12,7 @@
   const page = JSON.parse(document.getElementById("cnnx-page").textContent);
   const pending = new Map();
   const decoded = new Map();
-  const VERSION = 2; // of the data files (docs/data-format.md)
+  const VERSION = 3; // of the data files (docs/data-format.md)
   CNNX.page = page;
   const firstSample = JSON.parse(document.getElementById("cnnx-first-sample").textContent);
   (window.CNNX_DATA = window.CNNX_DATA || {})["samples/" + firstSample.id] = firstSample;
@@ -119,15 +119,93 @@
     return out;
   }
 
+  /** y[to + k] += w * x[from + k * step] for k < n: the innermost loop of a convolution, kept in its own small
+   * function so that the JIT compiles it after its first calls instead of after a whole layer's. */
+  function addScaled(y, to, x, from, step, w, n) {
+    for (let k = 0; k < n; k++) y[to + k] += w * x[from + k * step];
+  }
+
+  /** The codes a convolution would have if its input were exactly `source`'s decoded codes: the same bytes as
+   * encode.py's predicted_codes. Each output is the sum of its taps in (kernel row, kernel column, input channel)
+   * order, every product rounded and then added (JavaScript never fuses them), zero padding as zeros, then the
+   * bias, in float64, with the convolution's float32 weights that `predict` carries. */
+  function convolved(predict, source, entry) {
+    const [count, height, width] = entry.shape;
+    const size = height * width;
+    const channels = source.count;
+    const inHeight = source.height;
+    const inWidth = source.width;
+    const [kernelHeight, kernelWidth] = predict.kernel;
+    const [strideY, strideX] = predict.strides;
+    const [[top, bottom], [left, right]] = predict.padding;
+    const [dilationY, dilationX] = predict.dilation;
+    const paddedHeight = inHeight + top + bottom;
+    const paddedWidth = inWidth + left + right;
+    const x = new Float64Array(channels * paddedHeight * paddedWidth);
+    const value = new Float64Array(256);
+    const normalize = predict.normalize;
+    for (let c = 0; c < channels; c++) {
+      const inOffset = source.offset[c];
+      const inScale = source.scale[c];
+      for (let q = 0; q < 256; q++) {
+        const v = inOffset + q * inScale;
+        value[q] = normalize ? v * normalize.scale[c] + normalize.offset[c] : v;
+      }
+      for (let r = 0; r < inHeight; r++) {
+        const from = (c * inHeight + r) * inWidth;
+        const to = (c * paddedHeight + r + top) * paddedWidth + left;
+        for (let col = 0; col < inWidth; col++) x[to + col] = value[source.codes[from + col]];
+      }
+    }
+    const kernel = floats(predict.weights.kernel.data);
+    const bias = predict.weights.bias;
+    // With strides of 1 a tap adds to the whole map in one pass: output row r is kept at r * paddedWidth, so that
+    // it lines up with the input rows (the columns past `width` are computed and never read). A few long loops
+    // instead of many short ones: before the JIT had warmed, TinyVGG's first two took about half as long (idle page).
+    const whole = strideY === 1 && strideX === 1;
+    const pitch = whole ? paddedWidth : width;
+    const passes = whole ? 1 : height;
+    const length = whole ? (height - 1) * paddedWidth + width : width;
+    const y = new Float64Array(height * pitch);
+    const out = new Uint8Array(count * size);
+    for (let o = 0; o < count; o++) {
+      y.fill(0);
+      for (let i = 0; i < kernelHeight; i++) {
+        for (let j = 0; j < kernelWidth; j++) {
+          for (let c = 0; c < channels; c++) {
+            const w = kernel[((i * kernelWidth + j) * channels + c) * count + o];
+            const first = (c * paddedHeight + i * dilationY) * paddedWidth + j * dilationX;
+            for (let r = 0; r < passes; r++) {
+              addScaled(y, r * pitch, x, first + r * strideY * paddedWidth, strideX, w, length);
+            }
+          }
+        }
+      }
+      const b = bias[o];
+      const offset = entry.offset[o];
+      const scale = entry.scale[o];
+      if (!(scale > 0)) continue; // a constant map: every code is 0
+      for (let r = 0; r < height; r++) {
+        const to = o * size + r * width;
+        const from = r * pitch;
+        for (let col = 0; col < width; col++) {
+          out[to + col] = Math.max(0, Math.min(255, Math.floor((y[from + col] + b - offset) / scale + 0.5)));
+        }
+      }
+    }
+    return out;
+  }
+
   /** A "u8-webp" map array's codes from its image's pixels: neuron c in tile c / planes of the grid, colour channel
    * c % planes; plus, for a predicted layer, the prediction from the layer it names (decoded already). */
   function decodeMaps(entry, pixels, source) {
     const [count, height, width] = entry.shape;
-    const { planes } = entry;
+    const { planes, predict } = entry;
     const cols = entry.tiles[1];
     const imageWidth = cols * width;
     // The stored bytes are added to the prediction in place (a Uint8Array keeps the sum modulo 256): one pass.
-    const codes = entry.predict ? predicted(entry.predict, source, entry) : new Uint8Array(count * height * width);
+    const codes = !predict ? new Uint8Array(count * height * width)
+      : predict.op === "conv" ? convolved(predict, source, entry) : predicted(predict, source, entry);
     if (planes === 1 && cols === 1) {
       for (let i = 0; i < codes.length; i++) codes[i] += pixels[4 * i]; // maps stacked in one column: in order
     } else {

@@ -60,7 +60,7 @@ def texts(page, role: str) -> list[str]:
     return page.evaluate(TEXTS, role)
 
 
-@pytest.mark.parametrize("sample", ["koala", "school_bus"])
+@pytest.mark.parametrize("sample", ["koala", "school_bus", load_config(CONTENT).default_sample])
 def test_maps_decode_to_the_8_bit_codes_bit_for_bit(open_page, site, sample):
     page = open_page(f"#sample={sample}").page
     got = page.evaluate(CODES, sample)

@@ -23,14 +23,16 @@ import numpy as np
 import pytest
 from cnn_explainer.build import BuildOptions, build_site
 from cnn_explainer.config import load_config
-from cnn_explainer.encode import decode_array
+from cnn_explainer.encode import decode_array, quantize
 from cnn_explainer.images import load_image
-from cnn_explainer.model import init_params
+from cnn_explainer.model import compiled_forward, init_params
 from cnn_explainer.network.description import Network
+from cnn_explainer.network.normalization import normalized
 from cnn_explainer.network.tfjs import save_tfjs
 from cnn_explainer.weights import load_model
 from numpy_network import conv2d, pool
 from numpy_network import forward as numpy_forward
+from test_encode import STRIDED
 from test_network import THREE_BLOCKS
 from zoo_keras import keras_zoo_model
 
@@ -44,7 +46,9 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ZOO = ("pytorch", "keras", "tfjs")
 TOLERANCE = 1e-4  # the producers' probabilities, as the data files and the upload give them
 SAMPLE = load_config(CONTENT).default_sample
-SAMPLE_PATH = next(s.path for s in load_config(CONTENT).samples if s.id == SAMPLE)
+PATHS = {s.id: s.path for s in load_config(CONTENT).samples}
+SAMPLE_PATH = PATHS[SAMPLE]
+OTHER = next(name for name in PATHS if name != SAMPLE)  # its file predicts the convolutions; the default's does not
 
 DECODED = """async (id) => {
   const s = await CNNX.loadSample(id);
@@ -114,9 +118,9 @@ def _open(browser, folder: Path, hash_: str = "", width: int = 1280, height: int
     return context, page, errors
 
 
-def _reference(zoo: Zoo) -> dict[str, np.ndarray]:
-    """numpy_network on the sample's image, every layer as (C, H, W) maps (1-D layers as (units, 1, 1))."""
-    image = load_image(SAMPLE_PATH, zoo.network.input_shape)
+def _reference(zoo: Zoo, path: Path = SAMPLE_PATH) -> dict[str, np.ndarray]:
+    """numpy_network on a sample's image, every layer as (C, H, W) maps (1-D layers as (units, 1, 1))."""
+    image = load_image(path, zoo.network.input_shape)
     out = numpy_forward(zoo.network.architecture, zoo.network.params, image)
     return {k: (np.transpose(v, (2, 0, 1)) if v.ndim == 3 else v.reshape(-1, 1, 1)) for k, v in out.items()}
 
@@ -134,16 +138,19 @@ def test_every_column_shows_the_networks_own_values(browser, zoo, name):
         count = page.locator(f'.neuron[data-layer="{column}"]').count()
         want = arch.input_shape[-1] if column == "input" else reference[column].shape[0]
         assert count == want, column
+    for sample, want in ((SAMPLE, reference), (OTHER, _reference(site, PATHS[OTHER]))):
+        got = page.evaluate(DECODED, sample)
+        image = load_image(PATHS[sample], arch.input_shape)
+        assert got["codes"] == np.rint(np.transpose(image, (2, 0, 1)) * 255).astype(int).ravel().tolist()
+        for column in columns[1:-1]:
+            entry = got["maps"][column]
+            values = np.asarray(entry["values"]).reshape(entry["shape"])
+            assert values.shape == want[column].shape, column
+            step = np.asarray(entry["scale"]).reshape(-1, 1, 1)
+            error = np.abs(values - want[column])
+            assert np.all(error <= step / 2 + 1e-5), f"{sample} {column}: off by {error.max():.2e}"
     got = page.evaluate(DECODED, SAMPLE)
     image = load_image(SAMPLE_PATH, arch.input_shape)
-    assert got["codes"] == np.rint(np.transpose(image, (2, 0, 1)) * 255).astype(int).ravel().tolist()
-    for column in columns[1:-1]:
-        entry = got["maps"][column]
-        values = np.asarray(entry["values"]).reshape(entry["shape"])
-        assert values.shape == reference[column].shape, column
-        step = np.asarray(entry["scale"]).reshape(-1, 1, 1)
-        error = np.abs(values - reference[column])
-        assert np.all(error <= step / 2 + 1e-5), f"{column}: off by {error.max():.2e}"
     producer = site.producer(image[None])[0]
     assert np.abs(np.asarray(got["probabilities"]) - producer).max() <= TOLERANCE
     assert page.text_content("[data-role=prediction]") == site.network.class_names[int(np.argmax(producer))]
@@ -301,3 +308,33 @@ def _check_dense(page, site, layer_name, neuron, names, maps, weights, result) -
     assert (shown_k, channel, row, col) == (k, *want), caption
     assert abs(read(page, "patch")[0] - source[channel, row, col]) <= HALF
     assert abs(read(page, "kernel")[0] - kernel[k, neuron]) <= HALF
+
+
+def test_strided_dilated_and_normalised_convolutions_decode_in_the_page_bit_for_bit(browser, tmp_path):
+    """A gallery sample's file stores each convolution as its difference from the page's own convolution of the
+    layer before (with a stride, a dilation, "same" padding and the input normalisation here): the page must
+    get the quantised JAX maps back bit for bit, as the build's one batch computed them."""
+    params = {k: {n: np.asarray(v) for n, v in d.items()}
+              for k, d in init_params(jax.random.PRNGKey(7), STRIDED).items()}
+    for entry in params.values():
+        entry["bias"] = np.linspace(-0.2, 0.3, entry["bias"].size, dtype=np.float32)
+    save_tfjs(Network(params, ("one", "two", "three"), architecture=STRIDED), tmp_path / "tfjs")
+    normalization = ((0.4,), (0.25,))
+    build_site(BuildOptions(content=CONTENT, weights=tmp_path / "tfjs", out=tmp_path / "site", normalize=normalization))
+    network = normalized(load_model(tmp_path / "tfjs"), normalization, "--normalize")  # as the build read it
+    doc = json.loads((tmp_path / "site" / "data" / "samples" / f"{OTHER}.json").read_text())
+    convs = [layer.name for layer in network.architecture.layers if layer.kind == "conv"]
+    assert [name for name, entry in doc["maps"].items() if (entry["predict"] or {}).get("op") == "conv"] == convs
+    assert len(convs) == 3 and "normalize" in doc["maps"][convs[0]]["predict"]
+    images = np.stack([load_image(path, network.architecture.input_shape) for path in PATHS.values()])
+    outputs = compiled_forward(network.architecture)(network.params, images)
+    index = list(PATHS).index(OTHER)
+    context, page, errors = _open(browser, tmp_path / "site")
+    got = page.evaluate("""(id) => CNNX.loadSample(id).then((s) =>
+      Object.fromEntries(Object.entries(s.maps).map(([name, m]) => [name, Array.from(m.codes)])))""", OTHER)
+    context.close()
+    for layer in network.architecture.layers[:-2]:  # every map layer: not the flatten, not the output
+        want = quantize(np.transpose(np.asarray(outputs[layer.name][index]), (2, 0, 1)))[0]
+        np.testing.assert_array_equal(np.asarray(got[layer.name], np.uint8).reshape(want.shape), want,
+                                      err_msg=layer.name)
+    assert errors == []
