@@ -26,6 +26,9 @@
         const script = document.createElement("script");
         script.src = page.root + "data/" + key + ".js";
         script.fetchPriority = "high"; // the reader is waiting for it; Chromium defers inserted scripts otherwise
+        // Inserted scripts are async unless told otherwise, and Chromium ran an async one later while the article was
+        // still parsing: a click at the first draw redrew in 72 ms instead of 81 (medians of 21, interleaved).
+        script.async = false;
         script.onload = () => (store[key] ? resolve(store[key]) : reject(new Error(script.src + " defined no data")));
         script.onerror = () => {
           pending.delete(key);
@@ -224,15 +227,18 @@
     return { count, height, width, codes, offset: entry.offset, scale: entry.scale, min: entry.min, max: entry.max };
   }
 
-  /** Every layer's image decodes at once; the predictions then follow the layer order they depend on. */
+  /** Every layer's image starts decoding at once (off the main thread); each layer's codes are made, in the layer
+   * order its prediction depends on, as soon as its own image is ready, while the later images still decode. */
   async function decodeSample(doc) {
     const names = Object.keys(doc.maps);
-    const pixels = await Promise.all(names.map((name) => pixelsOf(doc.maps[name].data)));
+    const pixels = names.map((name) => pixelsOf(doc.maps[name].data));
+    const all = Promise.all(pixels); // the first failure rejects the sample (and no rejection goes unhandled)
     const maps = {};
-    names.forEach((name, i) => {
-      const entry = doc.maps[name];
-      maps[name] = decodeMaps(entry, pixels[i], entry.predict ? maps[entry.predict.from] : null);
-    });
+    for (let i = 0; i < names.length; i++) {
+      const entry = doc.maps[names[i]];
+      const source = entry.predict ? maps[entry.predict.from] : null;
+      maps[names[i]] = decodeMaps(entry, await Promise.race([pixels[i], all]), source);
+    }
     return {
       id: doc.id, title: doc.title, top1: doc.top1, logits: doc.logits,
       probabilities: doc.probabilities, ranges: doc.ranges, maps, exact: null, exactFiles: doc.exactFiles,
