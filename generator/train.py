@@ -396,9 +396,7 @@ def load_teachers(paths: tuple[Path, ...], class_names: tuple[str, ...], arch: A
         if len(model.class_names) != len(class_names):
             raise InputError(path, f"teacher predicts {len(model.class_names)} classes; the dataset has "
                                    f"{len(class_names)}")
-        if model.class_names != class_names:
-            raise InputError(path, f"teacher predicts {', '.join(model.class_names)}; the dataset has "
-                                   f"{', '.join(class_names)}")
+        _check_classes(path, "teacher", model.class_names, class_names)
         if model.input_shape != arch.input_shape:
             raise InputError(path, f"teacher takes {_input_words(model.input_shape)} images; the network trained "
                                    f"takes {_input_words(arch.input_shape)} (match --input-size and --greyscale)")
@@ -415,10 +413,14 @@ def load_init(path: Path | None, class_names: tuple[str, ...], arch: Architectur
     if model.architecture != arch:
         raise InputError(path, f"--init is {describe_network(model.architecture)}; the options describe "
                                f"{describe_network(arch)}")
-    if model.class_names != class_names:
-        raise InputError(path, f"--init predicts {', '.join(model.class_names)}; the dataset has "
-                               f"{', '.join(class_names)}")
+    _check_classes(path, "--init", model.class_names, class_names)
     return jax.tree_util.tree_map(jnp.asarray, model.params)
+
+
+def _check_classes(path: Path, role: str, predicted: tuple[str, ...], classes: tuple[str, ...]) -> None:
+    """A model trained from (--init) or towards (a teacher) must predict the dataset's classes, in its order."""
+    if predicted != classes:
+        raise InputError(path, f"{role} predicts {', '.join(predicted)}; the dataset has {', '.join(classes)}")
 
 
 def _input_words(shape: tuple[int, ...]) -> str:

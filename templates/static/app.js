@@ -237,8 +237,9 @@
   });
 
   /** Once the first sample is drawn, while the page is idle, load and decode the gallery's other samples one at a
-   * time (a sample is about 36 KB gzipped), so that a click on one redraws at once instead of waiting for its data. Not
-   * on a connection that asks to save data or is as slow as 2G. Sets data-prefetched on the graph when done. */
+   * time (a sample is about 36 KB gzipped), so that a click on one redraws at once instead of waiting for its
+   * data. Not on a connection that asks to save data or is as slow as 2G. Sets data-prefetched on the graph when
+   * done. */
   function prefetchGallery(idle) {
     const connection = navigator.connection;
     if (connection && (connection.saveData || /2g/.test(connection.effectiveType || ""))) return;
