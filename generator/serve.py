@@ -15,6 +15,7 @@ The files on disk are never touched: `build/` stays exactly what `build` writes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -111,6 +112,12 @@ class _Handler(SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
         """No line per request: the terminal shows builds, not traffic."""
 
+    def handle(self) -> None:
+        """A page closed or reloaded while its response was on the way (the gallery's prefetch, a live reload) is
+        ordinary here, not an error to print a traceback for."""
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            super().handle()
+
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
@@ -146,14 +153,18 @@ class _Handler(SimpleHTTPRequestHandler):
                 body = file.read_bytes()
                 self.etags[key] = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
             etag = self.etags[key]
-            if self.headers.get("If-None-Match") == etag:
-                self.send_response(HTTPStatus.NOT_MODIFIED)
-                self.send_header("ETag", etag)
-                self.end_headers()
-                return
-            self._send(body if body is not None else file.read_bytes(), self.guess_type(str(file)), etag)
-        except OSError:
+            unchanged = self.headers.get("If-None-Match") == etag
+            if not unchanged and body is None:
+                body = file.read_bytes()
+        except OSError:  # the file, not the connection: only reading it happens in here
             self.send_error(HTTPStatus.NOT_FOUND)  # replaced by a rebuild while we looked
+            return
+        if unchanged:
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            self.send_header("ETag", etag)
+            self.end_headers()
+        else:
+            self._send(body, self.guess_type(str(file)), etag)
 
     def _send(self, body: bytes, content_type: str, etag: str | None = None) -> None:
         self.send_response(HTTPStatus.OK)
@@ -170,15 +181,12 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         seen = None
-        try:
-            while not self.build_state.closed:
-                current, value = self.build_state.wait(seen, timeout=10)
-                # one line of JSON: json.dumps escapes any newline, which would end an event's data
-                self.wfile.write(f"data: {value}\n\n".encode() if current != seen else b": still here\n\n")
-                self.wfile.flush()
-                seen = current
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the page was closed or reloaded
+        while not self.build_state.closed:  # until the page is closed or reloaded (handle() ends it quietly)
+            current, value = self.build_state.wait(seen, timeout=10)
+            # one line of JSON: json.dumps escapes any newline, which would end an event's data
+            self.wfile.write(f"data: {value}\n\n".encode() if current != seen else b": still here\n\n")
+            self.wfile.flush()
+            seen = current
 
 
 def watched_paths(options: BuildOptions, images: Iterable[Path]) -> list[Path]:

@@ -6,9 +6,12 @@ run in file order and the last one stops it.
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -182,6 +185,41 @@ def test_a_failed_rebuild_shows_its_error_in_the_open_pages_until_a_good_one(ser
         assert page.locator(OVERLAY).count() == 0
     assert problems == []
     context.close()
+
+
+def test_a_file_the_browser_has_already_answers_304(served):
+    host, port = served.url.split("//")[1].strip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.request("GET", "/assets/site.css")
+    first = connection.getresponse()
+    body, etag = first.read(), first.getheader("ETag")
+    assert first.status == 200 and body and etag
+    connection.request("GET", "/assets/site.css", headers={"If-None-Match": etag})
+    again = connection.getresponse()
+    assert (again.status, again.read(), again.getheader("ETag")) == (304, b"", etag)
+    css = served.out / "assets" / "site.css"
+    os.utime(css, ns=(css.stat().st_atime_ns, css.stat().st_mtime_ns + 10**9))  # as a rebuild rewrites it, unchanged
+    connection.request("GET", "/assets/site.css", headers={"If-None-Match": etag})
+    rewritten = connection.getresponse()
+    assert (rewritten.status, rewritten.read()) == (304, b"")
+    connection.request("GET", "/assets/site.css", headers={"If-None-Match": '"another"'})
+    other = connection.getresponse()
+    assert (other.status, other.read()) == (200, body)
+    connection.close()
+
+
+def test_a_page_closed_mid_download_is_no_error(served):
+    """The gallery's prefetch and a live reload leave responses half sent; the terminal shows no traceback."""
+    host, port = served.url.split("//")[1].strip("/").split(":")
+    printed = len(served.log)
+    for _ in range(3):
+        with socket.create_connection((host, int(port))) as connection:
+            connection.sendall(b"GET /assets/vega.js HTTP/1.1\r\nHost: x\r\n\r\n")  # 590 KB: still sending
+            connection.recv(100)
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = reset
+    assert "<title>" in served.get()  # still serving
+    time.sleep(0.5)
+    assert not any("Traceback" in line for line in served.log[printed:]), served.log[printed:]
 
 
 def test_ctrl_c_stops_cleanly(served):
