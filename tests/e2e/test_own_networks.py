@@ -138,8 +138,9 @@ def test_every_column_shows_the_networks_own_values(browser, zoo, name):
         count = page.locator(f'.neuron[data-layer="{column}"]').count()
         want = arch.input_shape[-1] if column == "input" else reference[column].shape[0]
         assert count == want, column
+    decoded = {}
     for sample, want in ((SAMPLE, reference), (OTHER, _reference(site, PATHS[OTHER]))):
-        got = page.evaluate(DECODED, sample)
+        got = decoded[sample] = page.evaluate(DECODED, sample)
         image = load_image(PATHS[sample], arch.input_shape)
         assert got["codes"] == np.rint(np.transpose(image, (2, 0, 1)) * 255).astype(int).ravel().tolist()
         for column in columns[1:-1]:
@@ -149,10 +150,8 @@ def test_every_column_shows_the_networks_own_values(browser, zoo, name):
             step = np.asarray(entry["scale"]).reshape(-1, 1, 1)
             error = np.abs(values - want[column])
             assert np.all(error <= step / 2 + 1e-5), f"{sample} {column}: off by {error.max():.2e}"
-    got = page.evaluate(DECODED, SAMPLE)
-    image = load_image(SAMPLE_PATH, arch.input_shape)
-    producer = site.producer(image[None])[0]
-    assert np.abs(np.asarray(got["probabilities"]) - producer).max() <= TOLERANCE
+    producer = site.producer(load_image(SAMPLE_PATH, arch.input_shape)[None])[0]
+    assert np.abs(np.asarray(decoded[SAMPLE]["probabilities"]) - producer).max() <= TOLERANCE
     assert page.text_content("[data-role=prediction]") == site.network.class_names[int(np.argmax(producer))]
     # At 1280x800 these networks fit without scrolling, and no two labels or neurons overlap.
     assert not page.evaluate("document.querySelector('[data-role=overview]').classList.contains('scrolls')")
