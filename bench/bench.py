@@ -19,7 +19,9 @@ Each timed figure is the median of --runs runs with their min and max; sizes are
   as when a reader looks at the first picture before clicking another; "idle page, its data not loaded": the
   page opened on a connection that asks to save data (so nothing is prefetched), left idle for 1.5 s, then
   clicked: the cold switch without the first view's own work (the article still parsing and laying out) beside
-  it; each run on a fresh browser context.
+  it; each run on a fresh browser context. "Longest task after the overview is drawn": on one more fresh page left
+  alone, the longest main-thread task (the browser's Long Tasks API: 50 ms and more; 0 when none) from the draw
+  until the gallery is prefetched and the article laid out: what a click or a key press then may wait for.
 - model: jit compile, a forward pass over 10 images and training throughput, on JAX's device.
 - issue 14's table: first view, further sample, overview drawn and sample switch beside the same figures
   measured on main before the issue (BASELINE, commit 0fb7df4, a quiet run of this script) and the
@@ -74,6 +76,11 @@ SWITCH = """(id) => new Promise((resolve) => {
 
 Row = tuple[str, str, list[float]]  # figure, unit, values
 SAVE_DATA = "Object.defineProperty(navigator, 'connection', { value: { saveData: true } });"  # no prefetch
+LONG_TASKS = """window.cnnxLongTasks = []; new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) window.cnnxLongTasks.push([e.startTime, e.duration]);
+}).observe({ type: "longtask" });"""
+LONGEST_AFTER_DRAWN = """() => { const drawn = performance.getEntriesByName("cnnx-drawn")[0].startTime;
+  return Math.max(0, ...window.cnnxLongTasks.filter(([start]) => start >= drawn).map(([, duration]) => duration)); }"""
 BEFORE_DRAWN = """() => { const drawn = performance.getEntriesByName("cnnx-drawn")[0].startTime;
   return performance.getEntriesByType("resource").filter((e) => e.startTime < drawn).map((e) => e.name); }"""
 
@@ -212,7 +219,7 @@ def first_view(site: Path, runs: int, browser, others: list[str] | None = None) 
     With `others`, each run also clicks one of those samples and times the redraw.
     """
     server, url = _serve(site.parent)
-    drawn, switches, warm, idle, first, columns = [], [], [], [], None, 0
+    drawn, switches, warm, idle, longest, first, columns = [], [], [], [], [], None, 0
     try:
         for run in range(runs):
             requests: list[str] = []
@@ -232,6 +239,11 @@ def first_view(site: Path, runs: int, browser, others: list[str] | None = None) 
                 page.wait_for_timeout(1500)
                 idle.append(page.evaluate(SWITCH, others[(run + 2) % len(others)]))
                 context.close()
+                context, page = _opened(browser, url, init_script=LONG_TASKS)
+                page.wait_for_selector("[data-role=overview][data-prefetched]", state="attached", timeout=120_000)
+                page.wait_for_selector(".article.laid-out", state="attached", timeout=120_000)
+                longest.append(page.evaluate(LONGEST_AFTER_DRAWN))
+                context.close()
     finally:
         server.shutdown()
 
@@ -243,7 +255,7 @@ def first_view(site: Path, runs: int, browser, others: list[str] | None = None) 
         bodies.append((site / relative).read_bytes())
     return {"raw": sum(len(b) for b in bodies), "gzipped": sum(_gzip_size(b) for b in bodies),
             "requests": len(bodies), "columns": columns, "drawn": drawn, "switches": switches,
-            "warm": warm, "idle": idle}
+            "warm": warm, "idle": idle, "longest": longest}
 
 
 def site_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
@@ -262,7 +274,8 @@ def site_figures(weights: Path, work: Path, runs: int, browser) -> list[Row]:
             ("overview drawn after navigation", "ms", seen["drawn"]),
             ("sample switch redrawn", "ms", seen["switches"]),
             ("sample switch, after the gallery prefetched", "ms", seen["warm"]),
-            ("sample switch, idle page, its data not loaded", "ms", seen["idle"])]
+            ("sample switch, idle page, its data not loaded", "ms", seen["idle"]),
+            ("longest task after the overview is drawn", "ms", seen["longest"])]
 
 
 def issue_table(rows: list[Row]) -> str:

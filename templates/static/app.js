@@ -82,12 +82,14 @@
     updateChip();
   }
 
+  let drawing = null; // the latest render() while it is under way
+
   /** Load (if needed) and draw the current sample in the current mode; later calls win. */
   function render() {
     const token = ++drawToken;
     root.removeAttribute("data-drawn");
     updateControls(null);
-    return CNNX.loadSample(state.sample).then((sample) => {
+    const done = CNNX.loadSample(state.sample).then((sample) => {
       if (token !== drawToken) return undefined;
       const drawn = overview.draw(sample, state.scale);
       performance.mark("cnnx-painted");
@@ -98,6 +100,11 @@
         performance.mark("cnnx-drawn");
       });
     }).catch(fail);
+    drawing = done;
+    done.then(() => {
+      if (drawing === done) drawing = null;
+    });
+    return done;
   }
 
   function loadNetworkForSelection() {
@@ -230,9 +237,13 @@
   writeHash();
   loadNetworkForSelection();
   render().then(() => {
-    const idle = (callback) => (window.requestIdleCallback
+    // Work for later (the article's layout, the prefetch) waits while a sample the reader asked for is drawn: its
+    // image decodes leave the page idle in between, and slices of that work there made the redraw wait for them.
+    const whenIdle = (callback) => (window.requestIdleCallback
       ? window.requestIdleCallback(callback, { timeout: 2000 }) : setTimeout(callback, 200));
-    CNNX.parsed.then(() => idle(CNNX.layOutArticle)); // the article may still be parsing below the graph
+    const idle = (callback) => whenIdle((deadline) => (drawing ? drawing.then(() => idle(callback))
+      : callback(deadline)));
+    CNNX.parsed.then(() => CNNX.layOutArticleWhenIdle(idle)); // the article may still be parsing below the graph
     prefetchGallery(idle);
   });
 

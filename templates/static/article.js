@@ -11,10 +11,31 @@
   const SECTION_OF = { input: "article-input", conv: "article-convolution", relu: "article-relu",
                        pool: "article-pooling", dense: "article-softmax", hidden: "article-flatten" };
 
-  /** Lay the whole article out (site.css skips its blocks until then): before a jump to a section, so that it
-   * lands where the section really is, and once the first view is drawn (app.js). */
+  /** Lay the whole article out now (site.css skips its blocks until then): before a jump to a section, so that it
+   * lands where the section really is. */
   CNNX.layOutArticle = function () {
     for (const article of document.querySelectorAll(".article")) article.classList.add("laid-out");
+  };
+
+  const SLICE_MS = 8;
+  /** Lay the article out a few blocks at a time while the page is idle (`idle` calls back with the browser's
+   * deadline, or with none), once the first view is drawn (app.js); .laid-out on the article when all are done.
+   * At once it was one task of 55-180 ms on a 2-core machine, and a sample clicked meanwhile waited for it. */
+  CNNX.layOutArticleWhenIdle = function (idle) {
+    const blocks = [...document.querySelectorAll(".article:not(.laid-out) > :not(.laid-out)")];
+    const slice = (deadline) => {
+      if (document.querySelector(".article.laid-out")) return; // a jump laid out the rest at once
+      const end = performance.now() + Math.min(SLICE_MS, deadline ? deadline.timeRemaining() : SLICE_MS);
+      do {
+        const block = blocks.shift();
+        if (!block) break;
+        block.classList.add("laid-out");
+        block.getBoundingClientRect(); // laid out in this slice, not in the next frame's rendering
+      } while (performance.now() < end);
+      if (blocks.length) idle(slice);
+      else CNNX.layOutArticle();
+    };
+    idle(slice);
   };
 
   function scrollToId(id) {
