@@ -238,7 +238,7 @@
   loadNetworkForSelection();
   render().then(() => {
     // Work for later (the article's layout, the prefetch) waits while a sample the reader asked for is drawn: its
-    // image decodes leave the page idle in between, and slices of that work there made the redraw wait for them.
+    // image decodes leave the page idle in between, and a slice of that work started there delays the redraw.
     const whenIdle = (callback) => (window.requestIdleCallback
       ? window.requestIdleCallback(callback, { timeout: 2000 }) : setTimeout(callback, 200));
     const idle = (callback) => whenIdle((deadline) => (drawing ? drawing.then(() => idle(callback))
