@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,12 @@ class Served:
     def get(self, path: str = "") -> str:
         with urllib.request.urlopen(self.url + path, timeout=10) as response:
             return response.read().decode("utf-8")
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) of the server, for tests that speak HTTP on a socket of their own."""
+        parts = urllib.parse.urlsplit(self.url)
+        return parts.hostname, parts.port
 
 
 @pytest.fixture(scope="module")
@@ -188,8 +195,7 @@ def test_a_failed_rebuild_shows_its_error_in_the_open_pages_until_a_good_one(ser
 
 
 def test_a_file_the_browser_has_already_answers_304(served):
-    host, port = served.url.split("//")[1].strip("/").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection = http.client.HTTPConnection(*served.address, timeout=30)
     connection.request("GET", "/assets/site.css")
     first = connection.getresponse()
     body, etag = first.read(), first.getheader("ETag")
@@ -210,10 +216,9 @@ def test_a_file_the_browser_has_already_answers_304(served):
 
 def test_a_page_closed_mid_download_is_no_error(served):
     """The gallery's prefetch and a live reload leave responses half sent; the terminal shows no traceback."""
-    host, port = served.url.split("//")[1].strip("/").split(":")
     printed = len(served.log)
     for _ in range(3):
-        with socket.create_connection((host, int(port))) as connection:
+        with socket.create_connection(served.address) as connection:
             connection.sendall(b"GET /assets/vega.js HTTP/1.1\r\nHost: x\r\n\r\n")  # 590 KB: still sending
             connection.recv(100)
             connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = reset
