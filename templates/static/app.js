@@ -31,8 +31,8 @@
     return Boolean(column && column.kind !== "input");
   }
 
-  /** `push`: a new history entry, marked as ours so that closing the view can step back over it. */
-  function writeHash(push = false) {
+  /** The URL hash of the current state. */
+  function stateHash() {
     const params = new URLSearchParams({ sample: state.sample, scale: state.scale });
     if (state.selected) {
       params.set("layer", state.selected.layer);
@@ -41,7 +41,12 @@
     if (!state.details) params.set("details", "off");
     // The open detail view's own parameters (detail.js): view, channel, window position.
     for (const [key, value] of Object.entries(CNNX.hashExtras ? CNNX.hashExtras() : {})) params.set(key, value);
-    const hash = "#" + params.toString();
+    return "#" + params.toString();
+  }
+
+  /** `push`: a new history entry, marked as ours so that closing the view can step back over it. */
+  function writeHash(push = false) {
+    const hash = stateHash();
     if (push) history.pushState({ cnnxView: true }, "", hash);
     else if (location.hash !== hash) location.replace(hash); // no history entry per click
   }
@@ -234,7 +239,9 @@
   overview.layout();
   if (state.missingOwn) showMissingOwn();
   delete state.missingOwn;
-  writeHash();
+  // As location.replace would (no entry, no state), minus its fragment navigation, which cost the first view ~10 ms.
+  const firstHash = stateHash();
+  if (location.hash !== firstHash) history.replaceState(null, "", firstHash);
   loadNetworkForSelection();
   render().then(() => {
     // Work for later (the article's layout, the prefetch) waits while a sample the reader asked for is drawn: its

@@ -101,22 +101,14 @@
       const from = c * inHeight * inWidth;
       const to = c * size;
       if (relu) {
-        for (let i = 0; i < size; i++) out[to + i] = table[src[from + i] + 1];
+        for (let r = 0; r < height; r++) lookUp(out, to + r * width, table, src, from + r * width, width);
         continue;
       }
       for (let r = 0; r < height; r++) {
         const rowStart = Math.max(0, r * strideY - top); // the window's rows inside the input
         const rowEnd = Math.min(inHeight, r * strideY - top + windowHeight);
-        for (let col = 0; col < width; col++) {
-          const colStart = Math.max(0, col * strideX - left);
-          const colEnd = Math.min(inWidth, col * strideX - left + windowWidth);
-          let most = -1;
-          for (let sr = rowStart; sr < rowEnd; sr++) {
-            const line = from + sr * inWidth;
-            for (let sc = colStart; sc < colEnd; sc++) if (src[line + sc] > most) most = src[line + sc];
-          }
-          out[to + r * width + col] = table[most + 1];
-        }
+        poolRow(out, to + r * width, table, src, from + rowStart * inWidth, rowEnd - rowStart, inWidth, width,
+          strideX, left, windowWidth);
       }
     }
     return out;
@@ -199,6 +191,31 @@
     return out;
   }
 
+  /** out[to + k] += pixels[from + 4 * k] for k < n: one row. A small function called once a row is compiled by the JIT
+   * after a few rows; one loop over a layer ran uncompiled for most of its length on the first view. */
+  function addStrided(out, to, pixels, from, n) {
+    for (let k = 0; k < n; k++) out[to + k] += pixels[from + 4 * k];
+  }
+
+  /** out[to + k] = table[codes[from + k] + 1] for k < n: one row of a ReLU (see addStrided). */
+  function lookUp(out, to, table, codes, from, n) {
+    for (let k = 0; k < n; k++) out[to + k] = table[codes[from + k] + 1];
+  }
+
+  /** One row of a max pooling: table[1 + the largest code in each window of `rows` rows from `first`] (see addStrided). */
+  function poolRow(out, to, table, src, first, rows, inWidth, width, strideX, left, windowWidth) {
+    for (let col = 0; col < width; col++) {
+      const colStart = Math.max(0, col * strideX - left);
+      const colEnd = Math.min(inWidth, col * strideX - left + windowWidth);
+      let most = -1;
+      for (let sr = 0; sr < rows; sr++) {
+        const line = first + sr * inWidth;
+        for (let sc = colStart; sc < colEnd; sc++) if (src[line + sc] > most) most = src[line + sc];
+      }
+      out[to + col] = table[most + 1];
+    }
+  }
+
   /** A "u8-webp" map array's codes from its image's pixels: neuron c in tile c / planes of the grid, colour channel
    * c % planes; plus, for a predicted layer, the prediction from the layer it names (decoded already). */
   function decodeMaps(entry, pixels, source) {
@@ -209,19 +226,13 @@
     // The stored bytes are added to the prediction in place (a Uint8Array keeps the sum modulo 256): one pass.
     const codes = !predict ? new Uint8Array(count * height * width)
       : predict.op === "conv" ? convolved(predict, source, entry) : predicted(predict, source, entry);
-    if (planes === 1 && cols === 1) {
-      for (let i = 0; i < codes.length; i++) codes[i] += pixels[4 * i]; // maps stacked in one column: in order
-    } else {
-      for (let c = 0; c < count; c++) {
-        const tile = Math.floor(c / planes);
-        const x0 = (tile % cols) * width;
-        const y0 = Math.floor(tile / cols) * height;
-        const plane = c % planes;
-        for (let r = 0; r < height; r++) {
-          const from = 4 * ((y0 + r) * imageWidth + x0) + plane;
-          const to = (c * height + r) * width;
-          for (let col = 0; col < width; col++) codes[to + col] += pixels[from + 4 * col];
-        }
+    for (let c = 0; c < count; c++) {
+      const tile = Math.floor(c / planes);
+      const x0 = (tile % cols) * width;
+      const y0 = Math.floor(tile / cols) * height;
+      const plane = c % planes;
+      for (let r = 0; r < height; r++) {
+        addStrided(codes, (c * height + r) * width, pixels, 4 * ((y0 + r) * imageWidth + x0) + plane, width);
       }
     }
     return { count, height, width, codes, offset: entry.offset, scale: entry.scale, min: entry.min, max: entry.max };

@@ -21,6 +21,11 @@
     return packed[name];
   }
 
+  /** One row of a map through `lut`: a small function, so the JIT compiles it after a few rows (data.js addStrided). */
+  function colourRow(pixels, to, lut, codes, from, n) {
+    for (let k = 0; k < n; k++) pixels[to + k] = lut[codes[from + k]];
+  }
+
   function index(t) {
     return Math.max(0, Math.min(255, Math.round(t * 255)));
   }
@@ -62,7 +67,7 @@
       const pixels = new Uint32Array(image.data.buffer);
       const codes = maps.codes;
       const start = c * size;
-      for (let i = 0; i < size; i++) pixels[i] = lut[codes[start + i]];
+      for (let r = 0; r < maps.height; r++) colourRow(pixels, r * maps.width, lut, codes, start + r * maps.width, maps.width);
       context.putImageData(image, 0, 0);
     },
   };
