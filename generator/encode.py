@@ -36,8 +36,10 @@ NETWORK_SCHEMA = "cnn-explainer/network"
 SAMPLE_SCHEMA = "cnn-explainer/sample"
 SCRIPT_GLOBAL = "CNNX_DATA"  # the .js twins fill window.CNNX_DATA[<file key>]
 # The multiply-adds a sample's decode in the page may spend predicting convolutions: TinyVGG's four take 5.6 million,
-# 9-30 ms on the 2-core test machine once the JIT has compiled the loop (docs/data-format.md).
+# 9-30 ms on the 2-core test machine once the JIT has compiled the loop (docs/data-format.md). The default sample,
+# which the first view decodes before the JIT has compiled anything, gets less: TinyVGG's conv_1_1 (1 million).
 PREDICTION_BUDGET = 8_000_000
+FIRST_VIEW_PREDICTION_BUDGET = 1_500_000
 
 
 def f32(x: float) -> float:
@@ -269,15 +271,14 @@ def _map_steps(network: NetworkData | None) -> dict[str, dict[str, Any]]:
     return steps
 
 
-def _conv_steps(network: NetworkData | None) -> dict[str, dict[str, Any]]:
+def _conv_steps(network: NetworkData | None, budget: int) -> dict[str, dict[str, Any]]:
     """Conv layer -> how the page predicts its codes: a convolution of the layer before's decoded codes with the
     layer's own weights, which the step carries. Only for the convolutions it pays for: a kernel with no more
     values than the layer has outputs (else the weights cost more bytes than the prediction saves), while the
-    multiply-adds per sample stay within PREDICTION_BUDGET, taken in layer order."""
+    multiply-adds per sample stay within `budget`, taken in layer order."""
     if network is None:
         return {}
     arch = network.architecture
-    budget = PREDICTION_BUDGET
     steps: dict[str, dict[str, Any]] = {}
     channels = arch.input_shape[-1]
     for index, (layer, extra) in enumerate(zip(network.layers, _hyperparameters(network))):
@@ -343,14 +344,13 @@ def exact_maps(doc: dict[str, Any], network: dict[str, Any],
 
 
 def encode_sample(sample: SampleData, network: NetworkData | None = None,
-                  convolutions: bool = True) -> dict[str, Any]:
-    """The sample's data file. With `network`, ReLU and max-pooling layers, and with `convolutions` the conv layers
-    _conv_steps picks, are stored as differences from what their input layer's codes predict, and `exactFiles`
-    lists only the layers whose exact values the page cannot derive. Predicting the convolutions halves the file
-    but costs the page their multiply-adds: the build leaves them out of the first view's sample."""
-    steps = _map_steps(network)
-    if convolutions:
-        steps |= _conv_steps(network)
+                  prediction_budget: int = PREDICTION_BUDGET) -> dict[str, Any]:
+    """The sample's data file. With `network`, ReLU and max-pooling layers, and the conv layers _conv_steps picks
+    within `prediction_budget` multiply-adds, are stored as differences from what their input layer's codes predict,
+    and `exactFiles` lists only the layers whose exact values the page cannot derive. Predicting the convolutions
+    halves the file but costs the page their multiply-adds: the build gives the first view's sample a smaller budget
+    (FIRST_VIEW_PREDICTION_BUDGET)."""
+    steps = _map_steps(network) | _conv_steps(network, prediction_budget)
     maps = {"input": encode_input(sample.input)}
     codes = {"input": sample.input}
     previous = "input"

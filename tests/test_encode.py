@@ -153,7 +153,7 @@ def test_convolutions_are_predicted_from_the_layer_before_and_decode_to_their_ow
     [sample] = precompute_samples(["s"], ["S"], images, outputs, arch)
     network = precompute_network(params, tuple("abcdefghij"[:arch.layers[-1].units]), arch)
     predicted = json.loads(to_json(encode_sample(sample, network)))["maps"]
-    plain = json.loads(to_json(encode_sample(sample, network, convolutions=False)))["maps"]
+    plain = json.loads(to_json(encode_sample(sample, network, prediction_budget=0)))["maps"]
     convs = [layer.name for layer in arch.layers if layer.kind == "conv"]
     for name in convs:
         step = predicted[name]["predict"]

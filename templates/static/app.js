@@ -168,7 +168,7 @@
   // finds it ready even before prefetchGallery (below) has reached it.
   const prefetch = (event) => {
     const thumb = event.target.closest("[data-sample]");
-    if (thumb) CNNX.loadSample(thumb.dataset.sample).catch(() => {}); // a failure is reported on the click
+    if (thumb) CNNX.loadSample(thumb.dataset.sample, true).catch(() => {}); // a failure is reported on the click
   };
   gallery.addEventListener("pointerover", prefetch);
   gallery.addEventListener("focusin", prefetch);
@@ -225,18 +225,32 @@
   // promise resolves when the page is back where the view was opened from.
   CNNX.app = { state, overview, select: (selected) => apply({ selected }) };
 
+  /** The graph's size by site.css's rules (.overview) from the window's (data.js), not asked of the browser: asked
+   * this early, it lays out the half-parsed page for that alone (the first view drew ~15 ms later). Where the guess
+   * is wrong (a scrollbar, a resize meanwhile), the ResizeObserver places the graph again before the first paint. */
+  function expectedSize() {
+    const { width, height } = CNNX.viewport;
+    return { width: Math.max(900, width), height: Math.min(720, Math.max(520, height - 116)) };
+  }
+
   let pendingLayout = 0;
+  let firstFrame = true;
   new ResizeObserver(() => {
+    const fits = () => overview.geometry.width === root.clientWidth && overview.geometry.height === root.clientHeight;
+    if (firstFrame) { // just laid out: the size costs nothing to read
+      firstFrame = false;
+      if (!fits()) overview.layout().catch(fail);
+      return;
+    }
     cancelAnimationFrame(pendingLayout);
     pendingLayout = requestAnimationFrame(() => {
-      // The first call comes for the size just laid out below: placing everything again would only repeat it.
-      const laid = overview.geometry;
-      if (laid && laid.width === root.clientWidth && laid.height === root.clientHeight) return;
+      // inplace.js lays the graph out itself when it changes its height
+      if (fits()) return;
       overview.layout().catch(fail);
     });
   }).observe(root);
 
-  overview.layout();
+  overview.layout(expectedSize());
   if (state.missingOwn) showMissingOwn();
   delete state.missingOwn;
   // As location.replace would (no entry, no state), minus its fragment navigation, which cost the first view ~10 ms.
@@ -265,7 +279,7 @@
     const next = () => {
       const id = ids.shift();
       if (id === undefined) root.dataset.prefetched = "";
-      else idle(() => CNNX.loadSample(id).catch(() => {}).then(next)); // a failure is reported on the click
+      else idle(() => CNNX.loadSample(id, true).catch(() => {}).then(next)); // a failure is reported on the click
     };
     next();
   }

@@ -66,11 +66,12 @@
       this.svg.appendChild(fragment);
     }
 
-    /** Place everything for the graph's current size; cheap, so it runs on every resize. A network bigger than
-     * the box (layout.js) scrolls inside the graph: the edges' canvas then covers the whole content.
-     * Fires "cnnx:layout" on the graph once everything is placed, for what is drawn over it (inplace.js). */
-    layout() {
-      const geometry = CNNX.layout(this.columns, this.root.clientWidth, this.root.clientHeight, this.room);
+    /** Place everything for the graph's current size, or for `size` ({width, height}) where the caller knows it
+     * already; cheap, so it runs on every resize. A network bigger than the box (layout.js) scrolls inside the graph:
+     * the edges' canvas then covers the whole content. Fires "cnnx:layout" on the graph once everything is placed,
+     * for what is drawn over it (inplace.js). */
+    layout(size = { width: this.root.clientWidth, height: this.root.clientHeight }) {
+      const geometry = CNNX.layout(this.columns, size.width, size.height, this.room);
       const width = geometry.contentWidth;
       const height = geometry.contentHeight;
       const half = geometry.node / 2;
