@@ -42,6 +42,7 @@ Each timed figure is the median of --runs runs with their min and max; sizes are
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import gzip
 import os
@@ -114,6 +115,11 @@ GALLERY_DATASET = REPO.parent / "shared" / "datasets" / "tiny-imagenet-10" / "tr
 class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
         """No line per request."""
+
+    def handle(self) -> None:
+        """A page closed while the gallery's prefetch was on the way is no error to print a traceback for."""
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            super().handle()
 
 
 def _gzip_size(data: bytes) -> int:
