@@ -16,7 +16,7 @@
   "use strict";
   const CNNX = window.CNNX;
   const SVG_NS = "http://www.w3.org/2000/svg";
-  const MOVE_MS = 500; // how long the columns take to move (the original's moveLayerX)
+  const MOVED = ["transform", "width", "height"]; // what site.css's .moving glides (over the original's 500 ms)
   const PLUS = 18; // px: the plus sign's box
   const TOP = 46; // px: layout.js PAD.top, the first row of neurons
   const KINDS = ["conv", "relu", "pool"];
@@ -108,7 +108,7 @@
       this.spec = null;
       this.layer = null;
       this.at = null; // the window's output cell, kept across a redraw
-      this.timer = 0;
+      this.moves = 0; // counts move() calls: only the latest one's glide ends "moving"
       this.root.addEventListener("cnnx:layout", () => this.place());
     }
 
@@ -150,23 +150,33 @@
 
     /** Lay the graph out again, its moves animated (unless reduced motion is asked for). */
     move() {
-      clearTimeout(this.timer);
+      const move = ++this.moves;
       const animate = !reducedMotion();
       this.root.classList.toggle("moving", animate);
       this.overview.layout().catch((error) => console.error(error));
-      if (animate) this.timer = setTimeout(() => this.root.classList.remove("moving"), MOVE_MS);
+      if (!animate) return;
+      // "moving" lasts until the glides this layout started have ended (getAnimations brings the style up to date),
+      // not for a set time: a glide starts at the next style update, which a busy frame delays, and the maps
+      // (overview.js follow) and the in-graph view are drawn where the columns end only once they are there.
+      const glides = this.root.getAnimations({ subtree: true })
+        .filter((a) => a instanceof CSSTransition && MOVED.includes(a.transitionProperty));
+      Promise.all(glides.map((a) => a.finished.catch(() => null))).then(() => {
+        if (move === this.moves) this.root.classList.remove("moving");
+      });
     }
 
     /** Dim the layer's other neurons and hide the edges the view replaces with its own. */
     mark() {
       const { l, layer, neuron } = this.spec;
       this.overview.neurons[layer].forEach((el, n) => el.classList.toggle("inplace-dim", n !== neuron));
+      this.overview.repaint();
       for (const edge of this.overview.edges) if (edge.l === l) edge.path.classList.add("inplace-hidden");
     }
 
     clearMarks() {
       if (!this.spec) return;
       for (const el of this.overview.neurons[this.spec.layer]) el.classList.remove("inplace-dim");
+      this.overview.repaint();
       for (const edge of this.overview.edges) edge.path.classList.remove("inplace-hidden");
     }
 

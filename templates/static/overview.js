@@ -1,6 +1,11 @@
 /* The overview graph: places the server-rendered neurons, draws edges, heatmaps, legends and
  * bars for one sample and colour mode, and highlights a neuron's inputs.
  *
+ * Every heatmap is drawn into one canvas under the neurons (which are plain elements: focus, outlines,
+ * clicks), from one detached picture per neuron at the map's own resolution. A canvas in the page costs the
+ * browser a compositor resource of its own each time it changes: with a canvas per neuron (103 for TinyVGG),
+ * handing them over took 150-280 ms of the main thread in each of the first three frames after the first draw.
+ *
  * It holds no application state beyond what is drawn; app.js decides what to show.
  */
 (function () {
@@ -8,6 +13,7 @@
   const CNNX = window.CNNX;
   const SVG_NS = "http://www.w3.org/2000/svg";
   const OUTPUT_BAR_WIDTH = 60;
+  const DIMMED = 0.15; // the opacity of a neuron the in-graph view dims (site.css .inplace-dim)
 
   function key(layer, neuron) {
     return layer + "/" + neuron;
@@ -23,6 +29,10 @@
       for (const el of root.querySelectorAll("[data-neuron]")) {
         (this.neurons[el.dataset.layer] = this.neurons[el.dataset.layer] || [])[Number(el.dataset.neuron)] = el;
       }
+      this.canvas = root.querySelector("[data-role=maps]");
+      this.pictures = this.makePictures();
+      this.boxes = {}; // layer -> each neuron's {x, y, width, height} in the graph, from the last layout
+      this.following = false;
       this.labels = Object.fromEntries([...root.querySelectorAll("[data-label]")].map((el) => [el.dataset.label, el]));
       this.captions = [...root.querySelectorAll("[data-caption]")];
       this.svg = root.querySelector("[data-role=edges]");
@@ -34,6 +44,78 @@
       this.lit = null;
       this.room = null; // a gap opened for the in-graph view (inplace.js), or null
       this.buildEdges();
+    }
+
+    /** One canvas per map neuron at the map's size, out of the page (so it costs no compositor resource), in a
+     * hidden holder: what the heatmaps canvas draws from, and what a test reads a neuron's exact colours from. */
+    makePictures() {
+      const holder = document.createElement("div");
+      holder.hidden = true;
+      holder.dataset.role = "map-pictures";
+      const pictures = {};
+      for (const column of this.columns) {
+        if (column.kind === "dense") continue;
+        const [height, width] = this.shapes[column.name];
+        pictures[column.name] = this.neurons[column.name].map((el, n) => {
+          const picture = document.createElement("canvas");
+          picture.width = width;
+          picture.height = height;
+          picture.dataset.picture = column.name + "/" + n;
+          holder.appendChild(picture);
+          return picture;
+        });
+      }
+      this.root.appendChild(holder);
+      return pictures;
+    }
+
+    /** Draw every neuron's picture into the heatmaps canvas at `boxes` (default: where the last layout put them);
+     * a neuron dimmed by the in-graph view (inplace.js) as its opacity says. */
+    paintMaps(boxes = this.boxes) {
+      if (!this.sample || !this.geometry) return;
+      const context = this.canvas.getContext("2d");
+      const scale = this.scale;
+      context.setTransform(1, 0, 0, 1, 0, 0);
+      context.clearRect(0, 0, this.canvas.width, this.canvas.height);
+      context.setTransform(scale, 0, 0, scale, 0, 0);
+      for (const name of Object.keys(this.pictures)) {
+        this.pictures[name].forEach((picture, n) => {
+          const box = boxes[name][n];
+          context.globalAlpha = this.neurons[name][n].classList.contains("inplace-dim") ? DIMMED : 1;
+          context.drawImage(picture, box.x, box.y, box.width, box.height);
+        });
+      }
+      context.globalAlpha = 1;
+    }
+
+    /** Draw the maps again where they are (a neuron was dimmed or lit again), unless follow() is drawing them. */
+    repaint() {
+      if (!this.following) this.paintMaps();
+    }
+
+    /** While the columns glide (inplace.js's "moving", CSS transitions), draw the maps where the neurons are in
+     * each frame; then once more where they end. */
+    follow() {
+      if (this.following) return;
+      this.following = true;
+      const frame = () => {
+        if (!this.root.classList.contains("moving")) {
+          this.following = false;
+          this.paintMaps();
+          return;
+        }
+        const origin = this.canvas.getBoundingClientRect();
+        const boxes = {};
+        for (const name of Object.keys(this.pictures)) {
+          boxes[name] = this.neurons[name].map((el) => {
+            const r = el.getBoundingClientRect();
+            return { x: r.left - origin.left, y: r.top - origin.top, width: r.width, height: r.height };
+          });
+        }
+        this.paintMaps(boxes);
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
     }
 
     /** Indices of the neurons in the previous column that feed neuron j of column l. */
@@ -80,23 +162,29 @@
       this.svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
       this.svg.setAttribute("width", width);
       this.svg.setAttribute("height", height);
+      // The heatmaps canvas covers the content at the screen's pixel density (a new size clears it).
+      this.scale = window.devicePixelRatio || 1;
+      const canvasWidth = Math.round(width * this.scale);
+      const canvasHeight = Math.round(height * this.scale);
+      if (this.canvas.width !== canvasWidth || this.canvas.height !== canvasHeight) {
+        this.canvas.width = canvasWidth;
+        this.canvas.height = canvasHeight;
+        this.canvas.style.width = width + "px";
+        this.canvas.style.height = height + "px";
+      }
       for (const column of geometry.columns) {
-        const size = column.size + "px";
         // A map that is not square keeps its aspect inside the square slot, centred (TinyVGG's all are square).
         const [h, w] = this.shapes[column.name];
         const tall = column.kind === "dense" || h === w ? null
           : { width: (column.size * Math.min(1, w / h)), height: (column.size * Math.min(1, h / w)) };
+        const boxes = this.neurons[column.name].map((el, n) => (tall
+          ? { x: column.x + (column.size - tall.width) / 2, y: column.ys[n] + (column.size - tall.height) / 2, ...tall }
+          : { x: column.x, y: column.ys[n], width: column.size, height: column.size }));
+        this.boxes[column.name] = boxes;
         this.neurons[column.name].forEach((el, n) => {
-          if (tall) {
-            el.style.transform = `translate(${column.x + (column.size - tall.width) / 2}px, ` +
-              `${column.ys[n] + (column.size - tall.height) / 2}px)`;
-            el.style.width = tall.width + "px";
-            el.style.height = tall.height + "px";
-            return;
-          }
-          el.style.transform = `translate(${column.x}px, ${column.ys[n]}px)`;
-          el.style.height = size;
-          if (column.kind !== "dense") el.style.width = size;
+          el.style.transform = `translate(${boxes[n].x}px, ${boxes[n].y}px)`;
+          el.style.height = boxes[n].height + "px";
+          if (column.kind !== "dense") el.style.width = boxes[n].width + "px"; // a class row keeps site.css's width
         });
         const label = this.labels[column.name];
         label.style.transform = `translate(${column.slot + half}px, ${geometry.labelY}px) translateX(-50%)`;
@@ -116,6 +204,8 @@
         const xm = (x1 + x2) / 2;
         path.setAttribute("d", `M${x1},${y1}C${xm},${y1} ${xm},${y2} ${x2},${y2}`);
       }
+      if (this.root.classList.contains("moving")) this.follow();
+      else this.paintMaps();
       this.root.dispatchEvent(new CustomEvent("cnnx:layout"));
       return this.sample ? this.drawCharts() : Promise.resolve();
     }
@@ -128,8 +218,9 @@
         if (column.kind === "dense") continue;
         const maps = sample.maps[column.name];
         const range = sample.ranges[mode][column.name];
-        this.neurons[column.name].forEach((el, n) => CNNX.palette.paint(el, maps, n, column.kind, range));
+        this.pictures[column.name].forEach((picture, n) => CNNX.palette.paint(picture, maps, n, column.kind, range));
       }
+      this.paintMaps();
       return this.drawCharts();
     }
 

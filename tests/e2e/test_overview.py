@@ -29,7 +29,8 @@ DEFAULT_MODE = "layer"  # README: the page opens in "Per layer", each layer its 
 INTENSITY_FLOOR = 0.08
 PIXEL_STEP = 7  # compare every 7th pixel of every heatmap: ~30k pixels per mode
 
-PAINTED = """() => [...document.querySelectorAll("canvas[data-neuron]")].map((c) => {
+# Each map neuron's picture (overview.js): the map at its own resolution, which the graph's one canvas draws from.
+PAINTED = """() => [...document.querySelectorAll("canvas[data-picture]")].map((c) => {
   const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
   let unpainted = 0;
   const colours = new Set();
@@ -37,15 +38,48 @@ PAINTED = """() => [...document.querySelectorAll("canvas[data-neuron]")].map((c)
     if (d[i + 3] !== 255) unpainted++;
     colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
   }
-  return { layer: c.dataset.layer, neuron: Number(c.dataset.neuron), unpainted, colours: colours.size };
+  const [layer, neuron] = c.dataset.picture.split("/");
+  return { layer, neuron: Number(neuron), unpainted, colours: colours.size };
 })"""
 
-PIXELS = """(step) => Object.fromEntries([...document.querySelectorAll("canvas[data-neuron]")].map((c) => {
+PIXELS = """(step) => Object.fromEntries([...document.querySelectorAll("canvas[data-picture]")].map((c) => {
   const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
   const out = [];
   for (let p = 0; p < c.width * c.height; p += step) out.push(d[4 * p], d[4 * p + 1], d[4 * p + 2]);
-  return [c.dataset.layer + "/" + c.dataset.neuron, out];
+  return [c.dataset.picture, out];
 }))"""
+
+
+# Each map neuron's mean colour where the graph's canvas shows it (its box, less two pixels at each edge, where the
+# scaled map blends with the background) beside its picture's over about the same part; and the canvas's alpha
+# midway between two columns.
+SHOWN = """() => {
+  const canvas = document.querySelector("[data-role=maps]");
+  const origin = canvas.getBoundingClientRect();
+  const scale = canvas.width / origin.width;
+  const shown = canvas.getContext("2d");
+  const mean = (d) => {
+    const m = [0, 0, 0];
+    for (let i = 0; i < d.length; i += 4) for (let k = 0; k < 3; k++) m[k] += d[i + k];
+    return m.map((v) => v / (d.length / 4));
+  };
+  const neurons = [...document.querySelectorAll(".map-neuron")].map((el) => {
+    const r = el.getBoundingClientRect();
+    const x = Math.ceil((r.left - origin.left) * scale) + 2, y = Math.ceil((r.top - origin.top) * scale) + 2;
+    const w = Math.floor(r.width * scale) - 5, h = Math.floor(r.height * scale) - 5;
+    const picture = document.querySelector(`canvas[data-picture="${el.dataset.layer}/${el.dataset.neuron}"]`);
+    const inset = Math.ceil(3 * picture.width / (r.width * scale)); // the same inner part of the map
+    const inner = picture.getContext("2d")
+      .getImageData(inset, inset, picture.width - 2 * inset, picture.height - 2 * inset);
+    return { key: el.dataset.layer + "/" + el.dataset.neuron, shown: mean(shown.getImageData(x, y, w, h).data),
+             picture: mean(inner.data) };
+  });
+  const a = document.querySelector(".map-neuron[data-layer=conv_1_1]").getBoundingClientRect();
+  const b = document.querySelector(".map-neuron[data-layer=relu_1_1]").getBoundingClientRect();
+  const gap = shown.getImageData(Math.round(((a.right + b.left) / 2 - origin.left) * scale),
+    Math.round((a.top + a.height / 2 - origin.top) * scale), 1, 1).data[3];
+  return { neurons, gap };
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +135,10 @@ def test_first_view_draws_every_neuron_and_loads_no_data_file(open_page, expecte
     assert all(p["unpainted"] == 0 for p in painted), [p for p in painted if p["unpainted"]]
     for layer in ["input", *MAP_NAMES]:
         assert any(p["colours"] > 1 for p in painted if p["layer"] == layer), f"{layer} is flat"
+    shown = page.evaluate(SHOWN)  # and the graph shows each picture in its neuron's box, and nothing between them
+    assert len(shown["neurons"]) == 103 and shown["gap"] == 0
+    for neuron in shown["neurons"]:
+        assert np.abs(np.subtract(neuron["shown"], neuron["picture"])).max() < 8, neuron
     assert page.locator(".probabilities .bars rect").count() == 10  # one bar per output neuron
     assert page.locator("svg.edges path").count() == 490
     assert page.text_content("[data-role=prediction]") == expected_top1["espresso"]
@@ -265,7 +303,7 @@ LEGEND_BOXES = """() => Object.fromEntries([...document.querySelectorAll(".legen
     bar: box(el.querySelector(".gradient")), caps: el.querySelectorAll(".caps path").length,
     clipped: el.dataset.clipped || "", title: el.title }];
 }))"""
-COLUMN_BOXES = """() => Object.fromEntries([...document.querySelectorAll("canvas[data-neuron='0']")].map((c) => {
+COLUMN_BOXES = """() => Object.fromEntries([...document.querySelectorAll(".map-neuron[data-neuron='0']")].map((c) => {
   const r = c.getBoundingClientRect(); return [c.dataset.layer, [r.left, r.right]]; }))"""
 
 
