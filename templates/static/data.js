@@ -19,18 +19,21 @@
   const firstSample = JSON.parse(document.getElementById("cnnx-first-sample").textContent);
   (window.CNNX_DATA = window.CNNX_DATA || {})["samples/" + firstSample.id] = firstSample;
 
-  /** Load data/<key>.js once; resolves with the document it stores. */
-  function load(key) {
+  /** Load data/<key>.js once; resolves with the document it stores. `background`: nobody waits for it yet (the
+   * gallery's prefetch, a thumbnail pointed at). */
+  function load(key, background = false) {
     const store = (window.CNNX_DATA = window.CNNX_DATA || {});
     if (store[key]) return Promise.resolve(store[key]);
     if (!pending.has(key)) {
       pending.set(key, new Promise((resolve, reject) => {
         const script = document.createElement("script");
         script.src = page.root + "data/" + key + ".js";
-        script.fetchPriority = "high"; // the reader is waiting for it; Chromium defers inserted scripts otherwise
-        // Inserted scripts are async unless told otherwise, and Chromium ran an async one later while the article was
-        // still parsing: a click at the first draw redrew in 72 ms instead of 81 (medians of 21, interleaved).
-        script.async = false;
+        // The reader's file: high priority (Chromium defers inserted scripts otherwise), and run in order (an async
+        // script ran later while the article was still parsing: a click at the first draw redrew in 81 ms, not 72,
+        // medians of 21, interleaved). A background file runs whenever it arrives: in order, one still on its way
+        // (a whole download, on a slow connection) would hold back every file the reader asks for after it.
+        script.fetchPriority = background ? "low" : "high";
+        script.async = background;
         script.onload = () => (store[key] ? resolve(store[key]) : reject(new Error(script.src + " defined no data")));
         script.onerror = () => {
           pending.delete(key);
@@ -321,7 +324,7 @@
       const own = CNNX.ownImage.saved;
       const sample = own && own.id === id
         ? CNNX.parsed.then(() => CNNX.ownImage.compute(own))
-        : load("samples/" + id).then((doc) => {
+        : load("samples/" + id, background).then((doc) => {
           if (doc.version !== VERSION) {
             throw new Error("sample " + id + " has data version " + doc.version + ", expected " + VERSION);
           }

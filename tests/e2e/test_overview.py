@@ -182,6 +182,32 @@ def test_a_sample_the_reader_asks_for_is_decoded_before_one_loading_in_the_backg
     assert order == ["pizza", "koala"]
 
 
+def test_a_background_file_still_on_its_way_does_not_hold_back_the_one_the_reader_clicks(browser, site):
+    """The gallery's prefetch asked for koala's file, which is slow to come (held here); the reader clicks pizza: it is
+    drawn without waiting for koala's file, which still loads once it comes."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.add_init_script(SAVE_DATA)  # no prefetch of its own: the test starts the background load
+    held = []
+    context.route("**/data/samples/koala.js", lambda route: held.append(route))
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(site.urls["http"])
+    _wait_drawn(page, "espresso")
+    page.evaluate("() => { CNNX.loadSample('koala', true).catch(() => {}); }")
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(25)
+    assert held, "the background load asked for nothing"
+    page.click("[data-sample=pizza]")
+    _wait_drawn(page, "pizza")
+    held[0].continue_()
+    assert page.evaluate("() => CNNX.loadSample('koala').then((sample) => sample.id)") == "koala"
+    context.close()
+    assert errors == []
+
+
 SCROLL_TO_CHARTS = """async () => {
   for (const figure of document.querySelectorAll("figure[data-chart]")) {
     figure.scrollIntoView();
