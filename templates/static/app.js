@@ -88,13 +88,17 @@
   }
 
   let drawing = null; // the latest render() while it is under way
+  // How long a click waits for its sample before the controls show it anyway (the picture pressed, the hint).
+  const FEEDBACK_DELAY_MS = 100;
 
-  /** Load (if needed) and draw the current sample in the current mode; later calls win. */
+  /** Load (if needed) and draw the current sample in the current mode; later calls win. The controls change with
+   * the drawing, or after FEEDBACK_DELAY_MS while a download is slow: changed at the click, they made the browser
+   * render a frame of the whole page (5-10 ms of main thread) between the click and its sample's decoding. */
   function render() {
     const token = ++drawToken;
     root.removeAttribute("data-drawn");
-    updateControls(null);
-    const done = CNNX.loadSample(state.sample).then((sample) => {
+    const feedback = setTimeout(() => token === drawToken && updateControls(null), FEEDBACK_DELAY_MS);
+    const done = CNNX.loadSample(state.sample).finally(() => clearTimeout(feedback)).then((sample) => {
       if (token !== drawToken) return undefined;
       const drawn = overview.draw(sample, state.scale);
       performance.mark("cnnx-painted");

@@ -208,6 +208,26 @@ def test_a_background_file_still_on_its_way_does_not_hold_back_the_one_the_reade
     assert errors == []
 
 
+def test_a_click_on_a_picture_whose_data_is_slow_to_come_shows_it_pressed_meanwhile(browser, site):
+    """The controls change with the redraw; a download that takes long still gets the clicked picture pressed (and
+    no other) within a moment, and the graph draws it once the file comes."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.add_init_script(SAVE_DATA)  # nothing prefetched: the click downloads koala's file
+    held = []
+    context.route("**/data/samples/koala.js", lambda route: held.append(route))
+    page = context.new_page()
+    page.goto(site.urls["http"])
+    _wait_drawn(page, "espresso")
+    page.click("[data-sample=koala]")
+    page.wait_for_selector("[data-sample=koala][aria-pressed=true]", timeout=2000)
+    assert page.eval_on_selector_all("[data-sample][aria-pressed=true]", "els => els.map((e) => e.dataset.sample)") \
+        == ["koala"]
+    assert held and page.get_attribute("[data-role=overview]", "data-drawn") is None  # still on its way
+    held[0].continue_()
+    _wait_drawn(page, "koala")
+    context.close()
+
+
 SCROLL_TO_CHARTS = """async () => {
   for (const figure of document.querySelectorAll("figure[data-chart]")) {
     figure.scrollIntoView();
