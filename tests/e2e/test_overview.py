@@ -182,11 +182,11 @@ def test_a_sample_the_reader_asks_for_is_decoded_before_one_loading_in_the_backg
     assert order == ["pizza", "koala"]
 
 
-def test_a_background_file_still_on_its_way_does_not_hold_back_the_one_the_reader_clicks(browser, site):
-    """The gallery's prefetch asked for koala's file, which is slow to come (held here); the reader clicks pizza: it is
-    drawn without waiting for koala's file, which still loads once it comes."""
+def _holding_koalas_file(browser, site):
+    """A fresh page over http that prefetches nothing (it saves data), drawn on espresso, whose requests for koala's
+    data file are held: (context, page, the held routes (`continue_()` one to let it through), the page's errors)."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.add_init_script(SAVE_DATA)  # no prefetch of its own: the test starts the background load
+    context.add_init_script(SAVE_DATA)
     held = []
     context.route("**/data/samples/koala.js", lambda route: held.append(route))
     page = context.new_page()
@@ -194,6 +194,13 @@ def test_a_background_file_still_on_its_way_does_not_hold_back_the_one_the_reade
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(site.urls["http"])
     _wait_drawn(page, "espresso")
+    return context, page, held, errors
+
+
+def test_a_background_file_still_on_its_way_does_not_hold_back_the_one_the_reader_clicks(browser, site):
+    """The gallery's prefetch asked for koala's file, which is slow to come (held here); the reader clicks pizza: it is
+    drawn without waiting for koala's file, which still loads once it comes."""
+    context, page, held, errors = _holding_koalas_file(browser, site)
     page.evaluate("() => { CNNX.loadSample('koala', true).catch(() => {}); }")
     for _ in range(200):
         if held:
@@ -211,13 +218,7 @@ def test_a_background_file_still_on_its_way_does_not_hold_back_the_one_the_reade
 def test_a_click_on_a_picture_whose_data_is_slow_to_come_shows_it_pressed_meanwhile(browser, site):
     """The controls change with the redraw; a download that takes long still gets the clicked picture pressed (and
     no other) within a moment, and the graph draws it once the file comes."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.add_init_script(SAVE_DATA)  # nothing prefetched: the click downloads koala's file
-    held = []
-    context.route("**/data/samples/koala.js", lambda route: held.append(route))
-    page = context.new_page()
-    page.goto(site.urls["http"])
-    _wait_drawn(page, "espresso")
+    context, page, held, _ = _holding_koalas_file(browser, site)
     page.click("[data-sample=koala]")
     page.wait_for_selector("[data-sample=koala][aria-pressed=true]", timeout=2000)
     assert page.eval_on_selector_all("[data-sample][aria-pressed=true]", "els => els.map((e) => e.dataset.sample)") \
