@@ -93,16 +93,7 @@
     const [strideY, strideX] = predict.strides || [1, 1];
     const [[top], [left]] = predict.padding || [[0], [0]];
     for (let c = 0; c < count; c++) {
-      const offset = entry.offset[c];
-      const scale = entry.scale[c];
-      const code = (y) => (scale > 0 ? Math.max(0, Math.min(255, Math.floor((y - offset) / scale + 0.5))) : 0);
-      table[0] = code(-Infinity);
-      const inOffset = source.offset[c];
-      const inScale = source.scale[c];
-      for (let q = 0; q < 256; q++) {
-        const x = inOffset + q * inScale;
-        table[q + 1] = code(relu ? Math.max(x, 0) : x);
-      }
+      codeTable(table, relu, source.offset[c], source.scale[c], entry.offset[c], entry.scale[c]);
       const from = c * inHeight * inWidth;
       const to = c * size;
       if (relu) {
@@ -119,10 +110,20 @@
     return out;
   }
 
-  /** y[to + k] += w * x[from + k * step] for k < n: the innermost loop of a convolution, kept in its own small
-   * function so that the JIT compiles it after its first calls instead of after a whole layer's. */
-  function addScaled(y, to, x, from, step, w, n) {
-    for (let k = 0; k < n; k++) y[to + k] += w * x[from + k * step];
+  /** predicted()'s table for one neuron: table[q + 1] = the code of input code q's value after the op (max(x, 0) for a
+   * ReLU, x itself for a pooling), table[0] = the code of -Infinity. A function of its own, without a closure: the JIT
+   * compiles it after its first few neurons. */
+  function codeTable(table, relu, inOffset, inScale, offset, scale) {
+    if (!(scale > 0)) {
+      table.fill(0);
+      return;
+    }
+    table[0] = 0; // floor(-Infinity) clamped
+    for (let q = 0; q < 256; q++) {
+      const x = inOffset + q * inScale;
+      const y = relu ? Math.max(x, 0) : x;
+      table[q + 1] = Math.max(0, Math.min(255, Math.floor((y - offset) / scale + 0.5)));
+    }
   }
 
   /** The codes a convolution would have if its input were exactly `source`'s decoded codes: the same bytes as
@@ -151,49 +152,88 @@
         const v = inOffset + q * inScale;
         value[q] = normalize ? v * normalize.scale[c] + normalize.offset[c] : v;
       }
-      for (let r = 0; r < inHeight; r++) {
-        const from = (c * inHeight + r) * inWidth;
-        const to = (c * paddedHeight + r + top) * paddedWidth + left;
-        for (let col = 0; col < inWidth; col++) x[to + col] = value[source.codes[from + col]];
+      planeValues(x, (c * paddedHeight + top) * paddedWidth + left, paddedWidth, value, source.codes, c * inHeight * inWidth,
+        inHeight, inWidth);
+    }
+    // Outputs in groups of four (convolvedRow): the kernel regrouped as [group][tap][4], a last group past `count`
+    // padded with zero weights, and each tap's place in `x`.
+    const taps = kernelHeight * kernelWidth * channels;
+    const groups = Math.ceil(count / 4);
+    const weights = floats(predict.weights.kernel.data); // [kernel row][kernel column][input channel][output]
+    const kernel = new Float64Array(groups * taps * 4);
+    for (let t = 0; t < taps; t++) {
+      for (let o = 0; o < count; o++) kernel[(Math.floor(o / 4) * taps + t) * 4 + (o % 4)] = weights[t * count + o];
+    }
+    const tap = new Int32Array(taps);
+    for (let i = 0, t = 0; i < kernelHeight; i++) {
+      for (let j = 0; j < kernelWidth; j++) {
+        for (let c = 0; c < channels; c++) tap[t++] = (c * paddedHeight + i * dilationY) * paddedWidth + j * dilationX;
       }
     }
-    const kernel = floats(predict.weights.kernel.data);
     const bias = predict.weights.bias;
-    // With strides of 1 a tap adds to the whole map in one pass: output row r is kept at r * paddedWidth, so that
-    // it lines up with the input rows (the columns past `width` are computed and never read). A few long loops
-    // instead of many short ones: before the JIT had warmed, TinyVGG's first two took about half as long (idle page).
-    const whole = strideY === 1 && strideX === 1;
-    const pitch = whole ? paddedWidth : width;
-    const passes = whole ? 1 : height;
-    const length = whole ? (height - 1) * paddedWidth + width : width;
-    const y = new Float64Array(height * pitch);
+    const sums = new Float64Array(size * 4); // [pixel][4]: one group's sums
     const out = new Uint8Array(count * size);
-    for (let o = 0; o < count; o++) {
-      y.fill(0);
-      for (let i = 0; i < kernelHeight; i++) {
-        for (let j = 0; j < kernelWidth; j++) {
-          for (let c = 0; c < channels; c++) {
-            const w = kernel[((i * kernelWidth + j) * channels + c) * count + o];
-            const first = (c * paddedHeight + i * dilationY) * paddedWidth + j * dilationX;
-            for (let r = 0; r < passes; r++) {
-              addScaled(y, r * pitch, x, first + r * strideY * paddedWidth, strideX, w, length);
-            }
-          }
-        }
-      }
-      const b = bias[o];
-      const offset = entry.offset[o];
-      const scale = entry.scale[o];
-      if (!(scale > 0)) continue; // a constant map: every code is 0
+    for (let g = 0; g < groups; g++) {
       for (let r = 0; r < height; r++) {
-        const to = o * size + r * width;
-        const from = r * pitch;
-        for (let col = 0; col < width; col++) {
-          out[to + col] = Math.max(0, Math.min(255, Math.floor((y[from + col] + b - offset) / scale + 0.5)));
-        }
+        convolvedRow(sums, r * width, x, r * strideY * paddedWidth, strideX, kernel, g * taps * 4, tap, width);
+      }
+      for (let k = 0; k < 4 && 4 * g + k < count; k++) {
+        const o = 4 * g + k;
+        const scale = entry.scale[o];
+        if (scale > 0) quantised(out, o * size, sums, k, bias[o], entry.offset[o], scale, size); // else all 0: constant
       }
     }
     return out;
+  }
+
+  /** One output row of a group of four outputs: sums[4 * (to + col) + k] = the sum over taps t, in order, of
+   * kernel[k0 + 4 * t + k] * x[first + col * strideX + tap[t]]. Two pixels at a time, their eight sums kept in
+   * registers: each input value is read once for four outputs and each weight once for two pixels, where adding one
+   * tap to a whole map read and wrote every sum once a tap. Loops in small functions, which the JIT compiles after
+   * their first calls: a loop left in convolved itself ran uncompiled for most of a layer. */
+  function convolvedRow(sums, to, x, first, strideX, kernel, k0, tap, width) {
+    const taps = tap.length;
+    let col = 0;
+    for (; col + 1 < width; col += 2) {
+      const here = first + col * strideX;
+      const next = here + strideX;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+      for (let t = 0, q = k0; t < taps; t++, q += 4) {
+        const u = x[here + tap[t]];
+        const v = x[next + tap[t]];
+        const w0 = kernel[q], w1 = kernel[q + 1], w2 = kernel[q + 2], w3 = kernel[q + 3];
+        a0 += w0 * u; a1 += w1 * u; a2 += w2 * u; a3 += w3 * u;
+        b0 += w0 * v; b1 += w1 * v; b2 += w2 * v; b3 += w3 * v;
+      }
+      const p = 4 * (to + col);
+      sums[p] = a0; sums[p + 1] = a1; sums[p + 2] = a2; sums[p + 3] = a3;
+      sums[p + 4] = b0; sums[p + 5] = b1; sums[p + 6] = b2; sums[p + 7] = b3;
+    }
+    if (col < width) { // an odd width's last pixel
+      const here = first + col * strideX;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (let t = 0, q = k0; t < taps; t++, q += 4) {
+        const u = x[here + tap[t]];
+        a0 += kernel[q] * u; a1 += kernel[q + 1] * u; a2 += kernel[q + 2] * u; a3 += kernel[q + 3] * u;
+      }
+      const p = 4 * (to + col);
+      sums[p] = a0; sums[p + 1] = a1; sums[p + 2] = a2; sums[p + 3] = a3;
+    }
+  }
+
+  /** out[to + k] = the code of sums[from + 4 * k] + b for k < n: floor((y - offset) / scale + 0.5) clamped to 0..255. */
+  function quantised(out, to, sums, from, b, offset, scale, n) {
+    for (let k = 0; k < n; k++) {
+      out[to + k] = Math.max(0, Math.min(255, Math.floor((sums[from + 4 * k] + b - offset) / scale + 0.5)));
+    }
+  }
+
+  /** One input channel's decoded values, its rows `pitch` apart in x: x[to + r * pitch + k] = value[codes[from + r * width
+   * + k]]. */
+  function planeValues(x, to, pitch, value, codes, from, height, width) {
+    for (let r = 0; r < height; r++) {
+      for (let k = 0; k < width; k++) x[to + r * pitch + k] = value[codes[from + r * width + k]];
+    }
   }
 
   /** out[to + k] += pixels[from + 4 * k] for k < n: one row. A small function called once a row is compiled by the JIT
