@@ -134,6 +134,8 @@
     const otherSample = "sample" in next && next.sample !== state.sample;
     const { missingOwn, ...change } = next;
     Object.assign(state, change);
+    // Asked for before the URL changes (location.replace took 1-3 ms of a click): render() gets the same load.
+    if (otherSample) CNNX.loadSample(state.sample).catch(() => {}); // a failure is shown by render()
     if (reselect) {
       // Views that open on a selected neuron (the detail views) listen for this.
       root.dispatchEvent(new CustomEvent("cnnx:select", { detail: state.selected, bubbles: true }));
