@@ -79,6 +79,23 @@ def test_the_elastic_views_edges_flow_unless_the_reader_asks_for_less_motion(ope
     assert page.evaluate(animation) == "none"
 
 
+FLOW_STATES = """() => document.getAnimations().filter((a) => a.animationName === "figure-flow")
+  .map((a) => a.playState)"""
+
+
+def test_the_edges_flow_only_while_their_figure_is_in_view(open_page):
+    """A running animation makes the browser render the page every frame even where nobody sees it: at the top of
+    the page the elastic view's edges stand still, scrolled to they flow, and scrolled away they stop again."""
+    page = open_page().page
+    page.wait_for_selector(".article.laid-out", state="attached")  # the whole article rendered (once idle)
+    assert page.evaluate(FLOW_STATES) == ["paused"] * 4  # the elastic view's four edges, far below the graph
+    page.locator("[data-figure=elastic]").scroll_into_view_if_needed()
+    page.wait_for_function(f"() => ({FLOW_STATES})().every((state) => state === 'running')")
+    assert len(page.evaluate(FLOW_STATES)) == 4
+    page.evaluate("scrollTo(0, 0)")
+    page.wait_for_function(f"() => ({FLOW_STATES})().every((state) => state === 'paused')")
+
+
 ZOO_FIGURES = """() => Object.fromEntries([...document.querySelectorAll("[data-figure-svg]")].map((svg) => [
   svg.dataset.figureSvg, { texts: [...svg.querySelectorAll("text")].map((t) => t.textContent),
                            inputs: svg.querySelectorAll("image.figure-input-map").length,
