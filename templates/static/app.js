@@ -134,14 +134,14 @@
     const otherSample = "sample" in next && next.sample !== state.sample;
     const { missingOwn, ...change } = next;
     Object.assign(state, change);
-    // Asked for before the URL changes (location.replace took 1-3 ms of a click): render() gets the same load.
-    if (otherSample) CNNX.loadSample(state.sample).catch(() => {}); // a failure is shown by render()
     if (reselect) {
       // Views that open on a selected neuron (the detail views) listen for this.
       root.dispatchEvent(new CustomEvent("cnnx:select", { detail: state.selected, bubbles: true }));
     }
     if (missingOwn) showMissingOwn();
     else if (otherSample) CNNX.notice("");
+    // Started before the URL is written: location.replace took 1-5 ms of a click, which the file's request now overlaps.
+    const drawn = redraw ? render() : null;
     const opening = !fromHash && !wasOpen && opensView(state.selected);
     const closing = !fromHash && wasOpen && !opensView(state.selected) && history.state && history.state.cnnxView;
     let settled = Promise.resolve();
@@ -156,7 +156,7 @@
       writeHash(opening);
     }
     loadNetworkForSelection();
-    if (redraw) return Promise.all([settled, render()]);
+    if (redraw) return Promise.all([settled, drawn]);
     updateControls(overview.sample);
     return settled;
   }
