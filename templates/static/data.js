@@ -126,6 +126,10 @@
     }
   }
 
+  // Regrouped kernels by their shape and base64 text: every sample file carries the same network's weights, so each
+  // convolution's are decoded once a page.
+  const groupedKernels = new Map();
+
   /** The codes a convolution would have if its input were exactly `source`'s decoded codes: the same bytes as
    * encode.py's predicted_codes. Each output is the sum of its taps in (kernel row, kernel column, input channel)
    * order, every product rounded and then added (JavaScript never fuses them), zero padding as zeros, then the
@@ -159,11 +163,16 @@
     // padded with zero weights, and each tap's place in `x`.
     const taps = kernelHeight * kernelWidth * channels;
     const groups = Math.ceil(count / 4);
-    const weights = floats(predict.weights.kernel.data); // [kernel row][kernel column][input channel][output]
-    const kernel = new Float64Array(groups * taps * 4);
-    for (let t = 0; t < taps; t++) {
-      for (let o = 0; o < count; o++) kernel[(Math.floor(o / 4) * taps + t) * 4 + (o % 4)] = weights[t * count + o];
+    const key = taps + "x" + count + ":" + predict.weights.kernel.data;
+    if (!groupedKernels.has(key)) {
+      const weights = floats(predict.weights.kernel.data); // [kernel row][kernel column][input channel][output]
+      const grouped = new Float64Array(groups * taps * 4);
+      for (let t = 0; t < taps; t++) {
+        for (let o = 0; o < count; o++) grouped[(Math.floor(o / 4) * taps + t) * 4 + (o % 4)] = weights[t * count + o];
+      }
+      groupedKernels.set(key, grouped);
     }
+    const kernel = groupedKernels.get(key);
     const tap = new Int32Array(taps);
     for (let i = 0, t = 0; i < kernelHeight; i++) {
       for (let j = 0; j < kernelWidth; j++) {
