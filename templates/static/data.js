@@ -58,20 +58,25 @@
   }
 
   let scratch = null; // one canvas for every decode: each draws and reads back without yielding in between
-  /** An image's RGBA bytes exactly as stored. An Image element decodes the data: URL inside the page (createImageBitmap of a
-   * Blob made a round trip to the browser process per image: a sample switch took a third longer); the bitmap
-   * then reaches the canvas without colour conversion or premultiplication (the images are opaque, untagged). */
-  async function pixelsOf(url) {
+  /** An image's RGBA bytes exactly as stored (`what` names it in the error). The image element loads the data: URL and
+   * drawImage decodes it into the canvas, synchronously: the images are opaque and carry no colour profile, so
+   * neither colour management nor premultiplied alpha changes a byte (test_exact_numbers checks it, over http and from
+   * file://). Decoded first by image.decode() and turned into a bitmap by createImageBitmap, each image went to another
+   * thread and back twice: the first view was drawn 12-13 ms later and an idle page's switch 7 ms later (medians of
+   * 12 and 16 interleaved page loads). */
+  async function pixelsOf(url, what) {
     const image = new Image();
+    const loaded = new Promise((resolve, reject) => {
+      image.onload = resolve;
+      image.onerror = () => reject(new Error(what + ": its image does not decode"));
+    });
     image.src = url;
-    await image.decode();
-    const bitmap = await createImageBitmap(image, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+    await loaded;
     scratch = scratch || document.createElement("canvas");
-    scratch.width = bitmap.width;
-    scratch.height = bitmap.height;
+    scratch.width = image.naturalWidth;
+    scratch.height = image.naturalHeight;
     const context = scratch.getContext("2d", { willReadFrequently: true });
-    context.drawImage(bitmap, 0, 0);
-    bitmap.close();
+    context.drawImage(image, 0, 0);
     return context.getImageData(0, 0, scratch.width, scratch.height).data;
   }
 
@@ -319,7 +324,7 @@
   async function decodeSample(doc) {
     await readerFirst(doc.id);
     const names = Object.keys(doc.maps);
-    const pixels = names.map((name) => pixelsOf(doc.maps[name].data));
+    const pixels = names.map((name) => pixelsOf(doc.maps[name].data, `sample ${doc.id}, layer ${name}`));
     const all = Promise.all(pixels); // the first failure rejects the sample (and no rejection goes unhandled)
     const maps = {};
     for (let i = 0; i < names.length; i++) {

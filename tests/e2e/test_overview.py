@@ -273,6 +273,32 @@ def test_first_screen_draws_with_the_vega_runtime_blocked(browser, site, expecte
     context.close()
 
 
+def test_a_map_image_that_does_not_decode_is_reported_and_the_graph_stays(browser, site):
+    """A sample file whose conv_1_2 image is broken (served so here): the click says which sample and layer in the
+    chip and on the console, the graph keeps the sample it showed, and another picture still draws."""
+    from cnn_explainer.encode import to_script
+
+    doc = json.loads((site.folder / "data" / "samples" / "koala.json").read_text())
+    doc["maps"]["conv_1_2"]["data"] = "data:image/webp;base64,AAAAAAAAAAAAAAAA"
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.route("**/data/samples/koala.js", lambda route: route.fulfill(
+        body=to_script("samples/koala", doc), content_type="text/javascript"))
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(site.urls["http"] + "#sample=espresso")
+    _wait_drawn(page, "espresso")
+    page.click('[data-sample="koala"]')
+    page.wait_for_function("() => document.querySelector('[data-role=hover]').textContent.includes('decode')")
+    assert page.text_content("[data-role=hover]") == "sample koala, layer conv_1_2: its image does not decode"
+    assert len(errors) == 1 and "sample koala, layer conv_1_2" in errors[0]
+    assert page.get_attribute("[data-role=overview]", "data-drawn") is None  # not marked drawn as koala
+    assert page.text_content("[data-role=prediction]") != ""  # espresso's prediction still stands
+    page.click('[data-sample="pizza"]')
+    _wait_drawn(page, "pizza")
+    context.close()
+
+
 def test_each_thumbnail_shows_its_own_prediction(open_page, expected_top1):
     page = open_page().page
     for sample, top1 in expected_top1.items():
