@@ -58,8 +58,9 @@
   }
 
   let scratch = null; // one canvas for every decode: each draws and reads back without yielding in between
-  /** An image's RGBA bytes exactly as stored (`what` names it in the error). The image element loads the data: URL and
-   * drawImage decodes it into the canvas, synchronously: the images are opaque and carry no colour profile, so
+  /** An image's RGBA bytes exactly as stored (`what` names it in the error). An image element loads the data: URL (a
+   * Blob made a round trip to the browser process per image: a sample switch took a third longer) and drawImage
+   * decodes it into the canvas, synchronously: the images are opaque and carry no colour profile, so
    * neither colour management nor premultiplied alpha changes a byte (test_exact_numbers checks it, over http and from
    * file://). Decoded first by image.decode() and turned into a bitmap by createImageBitmap, each image went to another
    * thread and back twice: the first view was drawn 12-13 ms later and an idle page's switch 7 ms later (medians of
