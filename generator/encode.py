@@ -3,12 +3,13 @@
 Arrays travel as base64 so the files stay small and byte-for-byte reproducible: weights as
 exact little-endian float32, activation maps as one byte per value with a per-neuron linear
 scale (value = offset + q * scale), which is finer than the 256-colour palette they feed.
-Those bytes are packed into a lossless WebP image per layer (`u8-webp`): its spatial predictors
-suit activation maps far better than gzip on base64 text, and a browser decodes it natively. A
+Those bytes are packed into lossless WebP images (`u8-webp`): its spatial predictors suit
+activation maps far better than gzip on base64 text, and a browser decodes it natively. A
 ReLU or max-pooling layer, and in most samples a convolution, stores only its codes' difference
 from what its input layer's codes predict, which is mostly zero (within a few codes for a
-convolution). The maps are for colour; the exact float32 values a detail view
-prints travel in separate files, one per sample and layer, loaded only when a view opens.
+convolution); a sample's differences share one image, every layer stored whole has its own.
+The maps are for colour; the exact float32 values a detail view prints travel in separate
+files, one per sample and layer, loaded only when a view opens.
 Every file has a `.js` twin that assigns the same document to a global, because browsers
 refuse fetch() on file:// but still run classic <script> elements.
 """
@@ -28,7 +29,7 @@ from PIL import Image
 from .network.description import Conv2D, Pool, explicit_padding, output_shapes
 from .precompute import NetworkData, SampleData
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 EXACT_SCHEMA = "cnn-explainer/exact"
 WEBP_MAX_SIDE = 16383  # the WebP format's largest width or height
 WEBP_PREFIX = "data:image/webp;base64,"
@@ -82,36 +83,85 @@ def _tiles(count: int, height: int, width: int) -> tuple[int, int]:
     return math.ceil(count / cols), cols
 
 
-def _webp(codes: np.ndarray, planes: int, tiles: tuple[int, int]) -> str:
-    """(C, H, W) bytes -> a lossless WebP data URL: neuron c in tile c // planes (row-major in the tile grid),
-    colour channel c % planes (R, G, B); a grey image (planes 1) repeats each byte in R, G and B.
-
-    libwebp at a fixed method and no threads always writes the same bytes for the same pixels.
-    """
+def _grid(codes: np.ndarray, planes: int, tiles: tuple[int, int]) -> np.ndarray:
+    """(C, H, W) bytes -> the (rows * H, cols * W, planes) picture of them: neuron c in tile c // planes (row-major in
+    the tile grid), colour channel c % planes (R, G, B)."""
     count, height, width = codes.shape
     rows, cols = tiles
     padded = np.zeros((rows * cols * planes, height, width), np.uint8)
     padded[:count] = codes
     grid = padded.reshape(rows, cols, planes, height, width).transpose(0, 3, 1, 4, 2)
-    image = grid.reshape(rows * height, cols * width, planes)
-    picture = Image.fromarray(image[:, :, 0], "L") if planes == 1 else Image.fromarray(image, "RGB")
+    return grid.reshape(rows * height, cols * width, planes)
+
+
+def _webp(image: np.ndarray) -> str:
+    """An (H, W, 1 or 3) picture -> a lossless WebP data URL; a grey one (1 plane) repeats each byte in R, G and B.
+
+    libwebp at a fixed method and no threads always writes the same bytes for the same pixels.
+    """
+    picture = Image.fromarray(image[:, :, 0], "L") if image.shape[2] == 1 else Image.fromarray(image, "RGB")
     buffer = io.BytesIO()
     # method 6 makes TinyVGG's maps 0.5% smaller and takes 80 times as long
     picture.save(buffer, format="WEBP", lossless=True, quality=100, method=4, exact=True)
     return WEBP_PREFIX + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _unwebp(url: str, shape: tuple[int, int, int], planes: int, tiles: tuple[int, int]) -> np.ndarray:
-    count, height, width = shape
-    rows, cols = tiles
+def _unwebp(url: str) -> np.ndarray:
+    """A WebP data URL's pixels, (H, W, 3)."""
     if not url.startswith(WEBP_PREFIX):
-        raise ValueError("a u8-webp array's data must be a data:image/webp;base64 URL")
-    image = np.asarray(Image.open(io.BytesIO(base64.b64decode(url[len(WEBP_PREFIX):]))).convert("RGB"))
-    if image.shape[:2] != (rows * height, cols * width):
-        raise ValueError(f"u8-webp image is {image.shape[1]} x {image.shape[0]}, expected "
+        raise ValueError("a u8-webp image must be a data:image/webp;base64 URL")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url[len(WEBP_PREFIX):]))).convert("RGB"))
+
+
+def _stored(entry: dict[str, Any], images: list[str] | None) -> np.ndarray:
+    """A u8-webp array's stored (C, H, W) bytes, from its own image (`data`) or from its place in a sample file's
+    shared `images` (`image`, `origin`)."""
+    count, height, width = entry["shape"]
+    rows, cols = entry["tiles"]
+    planes = entry["planes"]
+    if "data" in entry:
+        image, (left, top) = _unwebp(entry["data"]), (0, 0)
+    elif images is None:
+        raise ValueError("this array's maps are in its sample file's shared images: pass them")
+    else:
+        image, (left, top) = _unwebp(images[entry["image"]]), entry["origin"]
+    part = image[top:top + rows * height, left:left + cols * width]
+    if part.shape[:2] != (rows * height, cols * width):
+        raise ValueError(f"u8-webp image holds {part.shape[1]} x {part.shape[0]} px at {left}, {top}, expected "
                          f"{cols * width} x {rows * height}")
-    grid = image[:, :, :planes].reshape(rows, height, cols, width, planes).transpose(0, 2, 4, 1, 3)
+    grid = part[:, :, :planes].reshape(rows, height, cols, width, planes).transpose(0, 2, 4, 1, 3)
     return grid.reshape(-1, height, width)[:count]
+
+
+def _shared_images(pictures: dict[str, np.ndarray],
+                   shared: set[str]) -> tuple[list[str], dict[str, tuple[int, list[int]]]]:
+    """A sample's layer pictures as WebP images: the `shared` ones (the layers stored as differences from their
+    prediction, all grey) one below the other at the left edge in one image, in layer order, a new one only where
+    WebP's size limit is reached; every other layer in an image of its own. Returns the images and, per layer, its
+    image's index and origin [x, y]. Each image costs the page a resource load, a decode and a canvas read-back:
+    TinyVGG's sample switch loads 2 images instead of 11. A layer stored whole compresses worse beside the
+    differences than alone, so it stays apart (docs/data-format.md)."""
+    sheets: list[dict[str, Any]] = []
+    places: dict[str, tuple[int, list[int]]] = {}
+    for name, picture in pictures.items():
+        height, width, _ = picture.shape
+        sheet = next((s for s in reversed(sheets) if s["shared"]), None) if name in shared else None
+        if sheet is None or sheet["height"] + height > WEBP_MAX_SIDE:
+            sheet = {"shared": name in shared, "height": 0, "width": 0, "parts": []}
+            sheets.append(sheet)
+        places[name] = (sheets.index(sheet), [0, sheet["height"]])
+        sheet["parts"].append(picture)
+        sheet["height"] += height
+        sheet["width"] = max(sheet["width"], width)
+    images = []
+    for sheet in sheets:
+        image = np.zeros((sheet["height"], sheet["width"], sheet["parts"][0].shape[2]), np.uint8)
+        top = 0
+        for part in sheet["parts"]:
+            image[top:top + part.shape[0], :part.shape[1]] = part
+            top += part.shape[0]
+        images.append(_webp(image))
+    return images, places
 
 
 def _decoded(entry: dict[str, Any], codes: np.ndarray) -> np.ndarray:
@@ -172,8 +222,9 @@ def predicted_codes(predict: dict[str, Any], source: dict[str, Any], source_code
 
 
 def _codes_entry(codes: np.ndarray, offset: list[float], scale: list[float], mins: list[float], maxs: list[float],
-                 planes: int = 1, predict: dict[str, Any] | None = None,
-                 source: dict[str, Any] | None = None, source_codes: np.ndarray | None = None) -> dict[str, Any]:
+                 planes: int = 1, predict: dict[str, Any] | None = None, source: dict[str, Any] | None = None,
+                 source_codes: np.ndarray | None = None) -> tuple[dict[str, Any], np.ndarray]:
+    """A u8-webp array without its image, and the picture of the bytes it stores (_grid)."""
     count, height, width = codes.shape
     tiles = _tiles(-(-count // planes), height, width)
     entry: dict[str, Any] = {"codec": "u8-webp", "shape": list(codes.shape), "planes": planes, "tiles": list(tiles),
@@ -181,23 +232,18 @@ def _codes_entry(codes: np.ndarray, offset: list[float], scale: list[float], min
     stored = codes
     if predict is not None:
         stored = codes - predicted_codes(predict, source, source_codes, entry)  # uint8: wraps modulo 256
-    entry["data"] = _webp(stored, planes, tiles)
-    return entry
+    return entry, _grid(stored, planes, tiles)
 
 
-def encode_maps(maps: np.ndarray, predict: dict[str, Any] | None = None,
-                source: dict[str, Any] | None = None, source_codes: np.ndarray | None = None) -> dict[str, Any]:
-    """A map layer's (C, H, W) float32 values as a u8-webp array; `predict` (with the input layer's encoded entry
-    and codes) stores the codes as differences from the ones that layer predicts."""
+def _map_entry(maps: np.ndarray, predict: dict[str, Any] | None = None, source: dict[str, Any] | None = None,
+               source_codes: np.ndarray | None = None) -> tuple[dict[str, Any], np.ndarray]:
     maps = np.asarray(maps, np.float32)
     codes, offset, scale = quantize(maps)
     return _codes_entry(codes, f32_list(offset), f32_list(scale), f32_list(maps.min(axis=(1, 2))),
                         f32_list(maps.max(axis=(1, 2))), 1, predict, source, source_codes)
 
 
-def encode_input(pixels: np.ndarray) -> dict[str, Any]:
-    """The input channels are bytes / 255 already: the codes are the bytes, so nothing is lost. Three channels
-    travel as one colour picture, which WebP compresses better than three grey ones."""
+def _input_entry(pixels: np.ndarray) -> tuple[dict[str, Any], np.ndarray]:
     channels = pixels.shape[0]
     values = pixels.astype(np.float32) / np.float32(255.0)
     return _codes_entry(np.ascontiguousarray(pixels, np.uint8), [0.0] * channels, [f32(1 / 255)] * channels,
@@ -205,11 +251,29 @@ def encode_input(pixels: np.ndarray) -> dict[str, Any]:
                         3 if channels == 3 else 1)
 
 
+def _with_image(entry: dict[str, Any], picture: np.ndarray) -> dict[str, Any]:
+    entry["data"] = _webp(picture)
+    return entry
+
+
+def encode_maps(maps: np.ndarray, predict: dict[str, Any] | None = None,
+                source: dict[str, Any] | None = None, source_codes: np.ndarray | None = None) -> dict[str, Any]:
+    """A map layer's (C, H, W) float32 values as a u8-webp array with its own image; `predict` (with the input
+    layer's encoded entry and codes) stores the codes as differences from the ones that layer predicts."""
+    return _with_image(*_map_entry(maps, predict, source, source_codes))
+
+
+def encode_input(pixels: np.ndarray) -> dict[str, Any]:
+    """The input channels are bytes / 255 already: the codes are the bytes, so nothing is lost. Three channels
+    travel as one colour picture, which WebP compresses better than three grey ones."""
+    return _with_image(*_input_entry(pixels))
+
+
 def decode_codes(entry: dict[str, Any], source: dict[str, Any] | None = None,
-                 source_codes: np.ndarray | None = None) -> np.ndarray:
-    """A u8-webp array's (C, H, W) codes; one with a `predict` needs its input layer's entry and codes."""
-    shape = tuple(entry["shape"])
-    stored = _unwebp(entry["data"], shape, entry["planes"], tuple(entry["tiles"]))
+                 source_codes: np.ndarray | None = None, images: list[str] | None = None) -> np.ndarray:
+    """A u8-webp array's (C, H, W) codes; one with a `predict` needs its input layer's entry and codes, and one in a
+    sample file's shared images needs those (`images`)."""
+    stored = _stored(entry, images)
     if entry.get("predict") is None:
         return stored
     if source is None or source_codes is None:
@@ -217,10 +281,11 @@ def decode_codes(entry: dict[str, Any], source: dict[str, Any] | None = None,
     return stored + predicted_codes(entry["predict"], source, source_codes, entry)  # uint8: wraps modulo 256
 
 
-def decode_array(entry: dict[str, Any], source: dict[str, Any] | None = None) -> np.ndarray:
+def decode_array(entry: dict[str, Any], source: dict[str, Any] | None = None,
+                 images: list[str] | None = None) -> np.ndarray:
     """The inverse of the encoders above, as docs/data-format.md describes it (float32 result). A predicted u8-webp
     array needs `source`, its input layer's entry (itself decoded the same way, so give it its own source
-    through decode_maps when that is predicted too)."""
+    through decode_maps when that is predicted too); one in a sample file's shared images needs those."""
     shape = tuple(entry["shape"])
     if entry["codec"] == "f32":
         return np.frombuffer(base64.b64decode(entry["data"]), dtype="<f4").reshape(shape).astype(np.float32)
@@ -229,27 +294,29 @@ def decode_array(entry: dict[str, Any], source: dict[str, Any] | None = None) ->
         if entry.get("predict") is not None:
             if source is None or source.get("predict") is not None:
                 raise ValueError(f"this array is predicted from {entry['predict']['from']!r}: use decode_maps")
-            source_codes = decode_codes(source)
-        codes = decode_codes(entry, source, source_codes).astype(np.float32)
+            source_codes = decode_codes(source, images=images)
+        codes = decode_codes(entry, source, source_codes, images).astype(np.float32)
         offset = np.asarray(entry["offset"], np.float32).reshape(-1, 1, 1)
         scale = np.asarray(entry["scale"], np.float32).reshape(-1, 1, 1)
         return offset + codes * scale
     raise ValueError(f"unknown codec {entry['codec']!r}")
 
 
-def decode_all_codes(maps: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
-    """Every u8-webp layer of a sample document's `maps` as its (C, H, W) codes, in order (as the predictions need)."""
+def decode_all_codes(maps: dict[str, dict[str, Any]], images: list[str] | None = None) -> dict[str, np.ndarray]:
+    """Every u8-webp layer of a sample document's `maps` as its (C, H, W) codes, in order (as the predictions need);
+    `images`: the document's shared images."""
     codes: dict[str, np.ndarray] = {}
     for name, entry in maps.items():
         source = entry.get("predict") and entry["predict"]["from"]
-        codes[name] = decode_codes(entry, maps[source] if source else None, codes[source] if source else None)
+        codes[name] = decode_codes(entry, maps[source] if source else None, codes[source] if source else None, images)
     return codes
 
 
-def decode_maps(maps: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
-    """Every layer of a sample document's `maps` decoded to float32 values, offset + code * scale."""
+def decode_maps(maps: dict[str, dict[str, Any]], images: list[str] | None = None) -> dict[str, np.ndarray]:
+    """Every layer of a sample document's `maps` decoded to float32 values, offset + code * scale; `images`: the
+    document's shared images."""
     values: dict[str, np.ndarray] = {}
-    for name, codes in decode_all_codes(maps).items():
+    for name, codes in decode_all_codes(maps, images).items():
         offset = np.asarray(maps[name]["offset"], np.float32).reshape(-1, 1, 1)
         scale = np.asarray(maps[name]["scale"], np.float32).reshape(-1, 1, 1)
         values[name] = offset + codes.astype(np.float32) * scale
@@ -332,7 +399,7 @@ def exact_maps(doc: dict[str, Any], network: dict[str, Any],
     previous = None
     for name, entry in doc["maps"].items():
         if name == "input":
-            values[name] = decode_codes(entry).astype(np.float32) / np.float32(255)
+            values[name] = decode_codes(entry, images=doc["images"]).astype(np.float32) / np.float32(255)
         elif name in doc["exactFiles"]:
             values[name] = decode_array(read(exact_key(doc["id"], name))["values"])
         else:
@@ -351,19 +418,23 @@ def encode_sample(sample: SampleData, network: NetworkData | None = None,
     halves the file but costs the page their multiply-adds: the build gives the first view's sample a smaller budget
     (FIRST_VIEW_PREDICTION_BUDGET)."""
     steps = _map_steps(network) | _conv_steps(network, prediction_budget)
-    maps = {"input": encode_input(sample.input)}
+    maps, pictures = {}, {}
+    maps["input"], pictures["input"] = _input_entry(sample.input)
     codes = {"input": sample.input}
     previous = "input"
     exact_files = []
     for name, values in sample.maps.items():  # in layer order
         step = steps.get(name)
         predictable = step is not None and (previous != "input" or step["op"] == "conv")
-        maps[name] = encode_maps(values, {"from": previous, **step} if predictable else None,
-                                 maps[previous], codes[previous])
+        maps[name], pictures[name] = _map_entry(values, {"from": previous, **step} if predictable else None,
+                                                maps[previous], codes[previous])
         codes[name] = quantize(np.asarray(values, np.float32))[0]
         if not predictable or step["op"] == "conv" or not _derived_exactly(step, sample.maps[previous], values):
             exact_files.append(name)
         previous = name
+    images, places = _shared_images(pictures, {name for name, entry in maps.items() if entry["predict"] is not None})
+    for name, (image, origin) in places.items():
+        maps[name]["image"], maps[name]["origin"] = image, origin
     return {
         "schema": SAMPLE_SCHEMA, "version": SCHEMA_VERSION,
         "id": sample.id, "title": sample.title, "top1": sample.top1,
@@ -371,6 +442,7 @@ def encode_sample(sample: SampleData, network: NetworkData | None = None,
         "ranges": {mode: {layer: round(r, 6) for layer, r in by_layer.items()}
                    for mode, by_layer in sample.ranges.items()},
         "maps": maps,
+        "images": images,
         "exactFiles": exact_files,
     }
 

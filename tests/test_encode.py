@@ -152,8 +152,9 @@ def test_convolutions_are_predicted_from_the_layer_before_and_decode_to_their_ow
     outputs = {name: np.asarray(value) for name, value in compiled_forward(arch)(params, images).items()}
     [sample] = precompute_samples(["s"], ["S"], images, outputs, arch)
     network = precompute_network(params, tuple("abcdefghij"[:arch.layers[-1].units]), arch)
-    predicted = json.loads(to_json(encode_sample(sample, network)))["maps"]
-    plain = json.loads(to_json(encode_sample(sample, network, prediction_budget=0)))["maps"]
+    predicted_doc = json.loads(to_json(encode_sample(sample, network)))
+    plain_doc = json.loads(to_json(encode_sample(sample, network, prediction_budget=0)))
+    predicted, plain = predicted_doc["maps"], plain_doc["maps"]
     convs = [layer.name for layer in arch.layers if layer.kind == "conv"]
     for name in convs:
         step = predicted[name]["predict"]
@@ -162,9 +163,9 @@ def test_convolutions_are_predicted_from_the_layer_before_and_decode_to_their_ow
         np.testing.assert_array_equal(decode_array(step["weights"]["kernel"]), params[name]["kernel"])
         np.testing.assert_array_equal(np.float32(step["weights"]["bias"]), params[name]["bias"])
         assert ("normalize" in step) == (name == convs[0] and arch.input_scale is not None)
-        assert len(predicted[name]["data"]) < len(plain[name]["data"]), name
-    for maps in (predicted, plain):
-        decoded = decode_maps(maps)
+    assert sum(map(len, predicted_doc["images"])) < sum(map(len, plain_doc["images"]))
+    for doc in (predicted_doc, plain_doc):
+        decoded = decode_maps(doc["maps"], doc["images"])
         for name, values in sample.maps.items():
             codes, offset, scale = quantize(values)
             expected = offset[:, None, None] + codes.astype(np.float32) * scale[:, None, None]
@@ -189,22 +190,26 @@ def test_sample_document_holds_every_layer_and_the_documented_keys():
     sample = _sample()
     doc = json.loads(to_json(encode_sample(sample)))
     assert list(doc) == ["schema", "version", "id", "title", "top1", "logits", "probabilities", "ranges", "maps",
-                         "exactFiles"]
-    assert (doc["schema"], doc["version"]) == ("cnn-explainer/sample", 3)
+                         "images", "exactFiles"]
+    assert (doc["schema"], doc["version"]) == ("cnn-explainer/sample", 4)
+    # without the network nothing is predicted: every layer has an image of its own, in layer order
+    assert [(e["image"], e["origin"]) for e in doc["maps"].values()] == [(k, [0, 0]) for k in range(len(doc["maps"]))]
+    assert len(doc["images"]) == len(doc["maps"])
     assert doc["exactFiles"] == [layer.name for layer in MAP_LAYERS]  # without the network, every layer has one
     assert list(doc["maps"]) == ["input", *[layer.name for layer in MAP_LAYERS]]
     assert doc["top1"] == int(np.argmax(sample.probabilities))
     np.testing.assert_array_equal(np.float32(doc["logits"]), sample.logits)
     for name, array in sample.maps.items():
         step = (array.max(axis=(1, 2)) - array.min(axis=(1, 2))) / 255
-        assert np.all(np.abs(decode_array(doc["maps"][name]) - array).max(axis=(1, 2)) <= step * 0.51)
+        assert np.all(np.abs(decode_array(doc["maps"][name], images=doc["images"]) - array).max(axis=(1, 2))
+                      <= step * 0.51)
     assert doc["ranges"]["global"]["conv_1_1"] == pytest.approx(sample.ranges["global"]["conv_1_1"])
 
 
 def test_network_document_round_trips_the_weights(reference_model):
     doc = json.loads(to_json(encode_network(precompute_network(reference_model.params,
                                                                reference_model.class_names))))
-    assert (doc["schema"], doc["version"]) == ("cnn-explainer/network", 3)
+    assert (doc["schema"], doc["version"]) == ("cnn-explainer/network", 4)
     assert doc["classes"] == list(reference_model.class_names)
     assert [layer["name"] for layer in doc["layers"]][-1] == "output"
     for name, entry in doc["weights"].items():
@@ -226,7 +231,12 @@ def test_relu_and_max_pool_layers_are_predicted_and_derived_from_the_layer_befor
     assert doc["exactFiles"] == ["conv_1_1", "conv_1_2", "conv_2_1", "relu_2_1", "conv_2_2"]
     assert doc["maps"]["max_pool_2"]["predict"] == {"from": "relu_2_2", "op": "max", "window": [2, 2],
                                                     "strides": [2, 2], "padding": [[0, 0], [0, 0]]}
-    decoded = decode_maps(doc["maps"])
+    # the layers stored as differences share one image, one below the other; the input has its own
+    shared = [name for name, entry in doc["maps"].items() if entry["predict"] is not None]
+    assert shared == [layer.name for layer in MAP_LAYERS] and len(doc["images"]) == 2
+    tops = np.cumsum([0] + [doc["maps"][name]["tiles"][0] * doc["maps"][name]["shape"][1] for name in shared])
+    assert [(doc["maps"][n]["image"], doc["maps"][n]["origin"]) for n in shared] == [(1, [0, y]) for y in tops[:-1]]
+    decoded = decode_maps(doc["maps"], doc["images"])
     for name, array in sample.maps.items():
         codes, offset, scale = quantize(array)
         expected = offset[:, None, None] + codes.astype(np.float32) * scale[:, None, None]
@@ -235,7 +245,7 @@ def test_relu_and_max_pool_layers_are_predicted_and_derived_from_the_layer_befor
     assert list(files) == [f"exact/s/{name}" for name in doc["exactFiles"]]
     for name in doc["exactFiles"]:
         entry = files[f"exact/s/{name}"]
-        assert (entry["schema"], entry["version"], entry["layer"]) == ("cnn-explainer/exact", 3, name)
+        assert (entry["schema"], entry["version"], entry["layer"]) == ("cnn-explainer/exact", 4, name)
         np.testing.assert_array_equal(decode_array(entry["values"]), sample.maps[name])
 
 

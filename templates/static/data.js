@@ -12,7 +12,7 @@
   const page = JSON.parse(document.getElementById("cnnx-page").textContent);
   const pending = new Map();
   const decoded = new Map();
-  const VERSION = 3; // of the data files (docs/data-format.md)
+  const VERSION = 4; // of the data files (docs/data-format.md)
   CNNX.page = page;
   // Read while the page is empty: read later, it made the browser lay out the half-parsed page for it (app.js).
   CNNX.viewport = { width: window.innerWidth, height: window.innerHeight };
@@ -58,9 +58,9 @@
   }
 
   let scratch = null; // one canvas for every decode: each draws and reads back without yielding in between
-  /** An image's RGBA bytes exactly as stored (`what` names it in the error). An image element loads the data: URL (a
-   * Blob made a round trip to the browser process per image: a sample switch took a third longer) and drawImage
-   * decodes it into the canvas, synchronously: the images are opaque and carry no colour profile, so
+  /** An image's {width, data: its RGBA bytes exactly as stored} (`what` names it in the error). An image element loads
+   * the data: URL (a Blob made a round trip to the browser process per image: a sample switch took a third longer) and
+   * drawImage decodes it into the canvas, synchronously: the images are opaque and carry no colour profile, so
    * neither colour management nor premultiplied alpha changes a byte (test_exact_numbers checks it, over http and from
    * file://). Decoded first by image.decode() and turned into a bitmap by createImageBitmap, each image went to another
    * thread and back twice: the first view was drawn 12-13 ms later and an idle page's switch 7 ms later (medians of
@@ -78,7 +78,7 @@
     scratch.height = image.naturalHeight;
     const context = scratch.getContext("2d", { willReadFrequently: true });
     context.drawImage(image, 0, 0);
-    return context.getImageData(0, 0, scratch.width, scratch.height).data;
+    return { width: scratch.width, data: context.getImageData(0, 0, scratch.width, scratch.height).data };
   }
 
   /** The codes a ReLU or max-pooling layer would have if its input were exactly `source`'s decoded codes: the same
@@ -276,20 +276,23 @@
     }
   }
 
-  /** A "u8-webp" map array's codes from its image's pixels: neuron c in tile c / planes of the grid, colour channel
-   * c % planes; plus, for a predicted layer, the prediction from the layer it names (decoded already). */
-  function decodeMaps(entry, pixels, source) {
+  /** A "u8-webp" map array's codes from its image (pixelsOf): neuron c in tile c / planes of the grid that begins at
+   * entry.origin, colour channel c % planes; plus, for a predicted layer, the prediction from the layer it names
+   * (decoded already). */
+  function decodeMaps(entry, image, source) {
     const [count, height, width] = entry.shape;
     const { planes, predict } = entry;
     const cols = entry.tiles[1];
-    const imageWidth = cols * width;
+    const [left, top] = entry.origin;
+    const pixels = image.data;
+    const imageWidth = image.width;
     // The stored bytes are added to the prediction in place (a Uint8Array keeps the sum modulo 256): one pass.
     const codes = !predict ? new Uint8Array(count * height * width)
       : predict.op === "conv" ? convolved(predict, source, entry) : predicted(predict, source, entry);
     for (let c = 0; c < count; c++) {
       const tile = Math.floor(c / planes);
-      const x0 = (tile % cols) * width;
-      const y0 = Math.floor(tile / cols) * height;
+      const x0 = left + (tile % cols) * width;
+      const y0 = top + Math.floor(tile / cols) * height;
       const plane = c % planes;
       for (let r = 0; r < height; r++) {
         addStrided(codes, (c * height + r) * width, pixels, 4 * ((y0 + r) * imageWidth + x0) + plane, width);
@@ -320,18 +323,23 @@
     decoded.get(id).then(done, done);
   }
 
-  /** Every layer's image starts decoding at once (off the main thread); each layer's codes are made, in the layer
-   * order its prediction depends on, as soon as its own image is ready, while the later images still decode. */
+  /** Every image of the sample starts loading at once (a TinyVGG gallery sample has two: its input, and the ten layers
+   * stored as differences from their prediction); each layer's codes are made, in the layer order its prediction
+   * depends on, as soon as its image is ready. */
   async function decodeSample(doc) {
     await readerFirst(doc.id);
     const names = Object.keys(doc.maps);
-    const pixels = names.map((name) => pixelsOf(doc.maps[name].data, `sample ${doc.id}, layer ${name}`));
+    const layersIn = (k) => {
+      const held = names.filter((name) => doc.maps[name].image === k);
+      return held.length > 1 ? `layers ${held[0]} to ${held[held.length - 1]}` : `layer ${held[0]}`;
+    };
+    const pixels = doc.images.map((url, k) => pixelsOf(url, `sample ${doc.id}, ${layersIn(k)}`));
     const all = Promise.all(pixels); // the first failure rejects the sample (and no rejection goes unhandled)
     const maps = {};
     for (let i = 0; i < names.length; i++) {
       const entry = doc.maps[names[i]];
       const source = entry.predict ? maps[entry.predict.from] : null;
-      const image = await Promise.race([pixels[i], all]);
+      const image = await Promise.race([pixels[entry.image], all]);
       await readerFirst(doc.id);
       maps[names[i]] = decodeMaps(entry, image, source);
     }

@@ -103,7 +103,7 @@ def _expected_pixels(site, sample: str, mode: str) -> dict[str, np.ndarray]:
     tables = {name: np.array([[int(h[i:i + 2], 16) for i in (1, 3, 5)] for h in lut])
               for name, lut in palettes().items()}
     expected = {}
-    all_codes = decode_all_codes(doc["maps"])
+    all_codes = decode_all_codes(doc["maps"], doc["images"])
     for layer in ["input", *MAP_NAMES]:
         entry = doc["maps"][layer]
         count = entry["shape"][0]
@@ -274,12 +274,13 @@ def test_first_screen_draws_with_the_vega_runtime_blocked(browser, site, expecte
 
 
 def test_a_map_image_that_does_not_decode_is_reported_and_the_graph_stays(browser, site, expected_top1):
-    """A sample file whose conv_1_2 image is broken (served so here): the click says which sample and layer in the
-    chip and on the console, the graph keeps the sample it showed, and another picture still draws."""
+    """A sample file whose image of conv_1_1 to max_pool_2 is broken (served so here): the click says which sample
+    and layers in the chip and on the console, the graph keeps the sample it showed, and another picture still
+    draws."""
     from cnn_explainer.encode import to_script
 
     doc = json.loads((site.folder / "data" / "samples" / "koala.json").read_text())
-    doc["maps"]["conv_1_2"]["data"] = "data:image/webp;base64,AAAAAAAAAAAAAAAA"
+    doc["images"][doc["maps"]["conv_1_2"]["image"]] = "data:image/webp;base64,AAAAAAAAAAAAAAAA"
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     context.route("**/data/samples/koala.js", lambda route: route.fulfill(
         body=to_script("samples/koala", doc), content_type="text/javascript"))
@@ -290,8 +291,9 @@ def test_a_map_image_that_does_not_decode_is_reported_and_the_graph_stays(browse
     _wait_drawn(page, "espresso")
     page.click('[data-sample="koala"]')
     page.wait_for_function("() => document.querySelector('[data-role=hover]').textContent.includes('decode')")
-    assert page.text_content("[data-role=hover]") == "sample koala, layer conv_1_2: its image does not decode"
-    assert len(errors) == 1 and "sample koala, layer conv_1_2" in errors[0]
+    message = "sample koala, layers conv_1_1 to max_pool_2: its image does not decode"
+    assert page.text_content("[data-role=hover]") == message
+    assert len(errors) == 1 and message in errors[0]
     assert page.get_attribute("[data-role=overview]", "data-drawn") is None  # not marked drawn as koala
     assert page.text_content("[data-role=prediction]") == expected_top1["espresso"]  # still espresso's
     page.click('[data-sample="pizza"]')
@@ -361,7 +363,7 @@ def test_every_mode_draws_every_column_readably(site, mode):
     assert site.weights == DEFAULT_WEIGHTS  # the default site, not the fallback model
     docs = [json.loads(path.read_text()) for path in sorted((site.folder / "data" / "samples").glob("*.json"))]
     assert len(docs) == 10 and list(docs[0]["ranges"]) == [DEFAULT_MODE, "unit", "module", "global"]
-    maps = [decode_maps(doc["maps"]) for doc in docs]
+    maps = [decode_maps(doc["maps"], doc["images"]) for doc in docs]
     intensity = {layer: np.mean([_drawn_intensity(values[layer].astype(np.float64), doc["ranges"][mode][layer])
                                  for doc, values in zip(docs, maps, strict=True)])
                  for layer in MAP_NAMES}
