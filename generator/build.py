@@ -119,6 +119,18 @@ def thumbnail_strip(pictures: list[Image.Image]) -> bytes:
     return buffer.getvalue()
 
 
+def _with_image_bytes(sample: dict[str, Any]) -> dict[str, tuple[dict[str, Any], float]]:
+    """Each map layer's entry and its share of the bytes of the image it is in, by the area of its picture."""
+    def area(entry: dict[str, Any]) -> int:
+        (rows, cols), (_, height, width) = entry["tiles"], entry["shape"]
+        return rows * height * cols * width
+
+    maps = sample["maps"]
+    held = {k: sum(area(e) for e in maps.values() if e["image"] == k) for k in range(len(sample["images"]))}
+    return {name: (entry, len(sample["images"][entry["image"]]) * area(entry) / held[entry["image"]])
+            for name, entry in maps.items()}
+
+
 def check_first_view(source: Path, sample: dict[str, Any]) -> None:
     """Refuse a network whose first view (one sample's data file, every layer's maps) passes FIRST_VIEW_LIMIT
     gzipped, naming the layer that weighs most: past that the page is too slow to open to be worth building."""
@@ -127,8 +139,8 @@ def check_first_view(source: Path, sample: dict[str, Any]) -> None:
     total = len(gzip.compress(to_script("samples/" + sample["id"], sample).encode("ascii"), 6, mtime=0))
     if total <= FIRST_VIEW_LIMIT:
         return
-    sizes = {name: len(gzip.compress(to_json(entry).encode("ascii"), 6, mtime=0))
-             for name, entry in sample["maps"].items()}
+    sizes = {name: len(gzip.compress(to_json(entry).encode("ascii"), 6, mtime=0)) + image_bytes
+             for name, (entry, image_bytes) in _with_image_bytes(sample).items()}
     biggest = max(sizes, key=lambda name: sizes[name])
     raise InputError(source, f"the first view would be {total / 1e6:.1f} MB gzipped, more than the limit of "
                              f"{FIRST_VIEW_LIMIT / 1e6:.0f} MB; the biggest layer is {biggest} "

@@ -147,9 +147,9 @@ def _shared_images(pictures: dict[str, np.ndarray],
         height, width, _ = picture.shape
         sheet = next((s for s in reversed(sheets) if s["shared"]), None) if name in shared else None
         if sheet is None or sheet["height"] + height > WEBP_MAX_SIDE:
-            sheet = {"shared": name in shared, "height": 0, "width": 0, "parts": []}
+            sheet = {"index": len(sheets), "shared": name in shared, "height": 0, "width": 0, "parts": []}
             sheets.append(sheet)
-        places[name] = (sheets.index(sheet), [0, sheet["height"]])
+        places[name] = (sheet["index"], [0, sheet["height"]])
         sheet["parts"].append(picture)
         sheet["height"] += height
         sheet["width"] = max(sheet["width"], width)

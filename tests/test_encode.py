@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from dataclasses import replace
 
 import jax
 import numpy as np
 import pytest
+from cnn_explainer import encode
 from cnn_explainer.encode import (
     SCRIPT_GLOBAL,
     decode_array,
@@ -36,6 +39,7 @@ from cnn_explainer.precompute import (
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from PIL import Image
 
 RNG = np.random.default_rng(0)
 
@@ -247,6 +251,31 @@ def test_relu_and_max_pool_layers_are_predicted_and_derived_from_the_layer_befor
         entry = files[f"exact/s/{name}"]
         assert (entry["schema"], entry["version"], entry["layer"]) == ("cnn-explainer/exact", 4, name)
         np.testing.assert_array_equal(decode_array(entry["values"]), sample.maps[name])
+
+
+def test_differences_past_webps_size_limit_go_on_in_another_image(reference_model, monkeypatch):
+    """WebP stops at WEBP_MAX_SIDE px: made 1300 here, TinyVGG's ten stacked differences (2810 px) take four images
+    after the input's, each layer whole in one of them and each image filled until the next layer would not fit,
+    and every layer still decodes to its own codes."""
+    monkeypatch.setattr(encode, "WEBP_MAX_SIDE", 1300)
+    network = precompute_network(reference_model.params, reference_model.class_names)
+    sample = _sample()
+    doc = json.loads(to_json(encode_sample(sample, network)))
+    sizes = [Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).size for url in doc["images"]]
+    assert len(sizes) == 5 and all(height <= 1300 for _, height in sizes), sizes
+    placed = [(entry["image"], entry["origin"][1], entry["tiles"][0] * entry["shape"][1])
+              for entry in doc["maps"].values()]
+    for k, (_, height) in enumerate(sizes):  # each image holds its layers one below the other, filled
+        rows = [(top, tall) for image, top, tall in placed if image == k]
+        assert [top for top, _ in rows] == list(np.cumsum([0] + [tall for _, tall in rows])[:-1])
+        assert sum(tall for _, tall in rows) == height
+        if k > 1:  # the layer that opened this image did not fit in the one before
+            assert sizes[k - 1][1] + rows[0][1] > 1300
+    decoded = decode_maps(doc["maps"], doc["images"])
+    for name, array in sample.maps.items():
+        codes, offset, scale = quantize(array)
+        expected = offset[:, None, None] + codes.astype(np.float32) * scale[:, None, None]
+        np.testing.assert_array_equal(decoded[name], expected, err_msg=name)
 
 
 def test_json_is_deterministic_ascii_and_refuses_nan():

@@ -322,7 +322,7 @@ def test_cli_build_of_a_folder_of_awkward_images(tmp_path):
     for sample_id, (title, colour) in expected.items():
         doc = json.loads((out / "data" / "samples" / f"{sample_id}.json").read_text())
         assert (doc["id"], doc["title"]) == (sample_id, title)
-        pixels = decode_array(doc["maps"]["input"]) * 255  # (3, 64, 64)
+        pixels = decode_array(doc["maps"]["input"], images=doc["images"]) * 255  # (3, 64, 64)
         if colour is None:  # EXIF orientation 6: the stored left half (red) is shown on top
             assert pixels[0, :28].mean() > 230 and pixels[2, 36:].mean() > 230
         else:
