@@ -254,7 +254,7 @@ def test_relu_and_max_pool_layers_are_predicted_and_derived_from_the_layer_befor
 
 
 def test_differences_past_webps_size_limit_go_on_in_another_image(reference_model, monkeypatch):
-    """WebP stops at WEBP_MAX_SIDE px: made 1300 here, TinyVGG's ten stacked differences (2810 px) take four images
+    """WebP stops at WEBP_MAX_SIDE px: made 1300 here, TinyVGG's ten stacked differences (3859 px) take four images
     after the input's, each layer whole in one of them and each image filled until the next layer would not fit,
     and every layer still decodes to its own codes."""
     monkeypatch.setattr(encode, "WEBP_MAX_SIDE", 1300)

@@ -329,9 +329,12 @@
   async function decodeSample(doc) {
     await readerFirst(doc.id);
     const names = Object.keys(doc.maps);
-    const layersIn = (k) => {
+    const layersIn = (k) => { // "layer a", "layers a to d" (all of them in between), or "layers a, c, d"
       const held = names.filter((name) => doc.maps[name].image === k);
-      return held.length > 1 ? `layers ${held[0]} to ${held[held.length - 1]}` : `layer ${held[0]}`;
+      if (held.length === 1) return `layer ${held[0]}`;
+      const last = held[held.length - 1];
+      const runs = names.indexOf(last) - names.indexOf(held[0]) + 1 === held.length;
+      return runs ? `layers ${held[0]} to ${last}` : `layers ${held.join(", ")}`;
     };
     const pixels = doc.images.map((url, k) => pixelsOf(url, `sample ${doc.id}, ${layersIn(k)}`));
     const all = Promise.all(pixels); // the first failure rejects the sample (and no rejection goes unhandled)
