@@ -26,6 +26,20 @@
     for (let k = 0; k < n; k++) pixels[to + k] = lut[codes[from + k]];
   }
 
+  const lut = new Uint32Array(256); // one table for every paint(), which uses it before it returns
+  /** A neuron's code -> colour table: index(position(...)) of each code's value, written out. A small function of its
+   * own, which the JIT compiles after a few neurons: left in paint(), the loop ran uncompiled, and a sample's 93
+   * pictures took 6.4 and 5.9 ms of its redraw where they take 3.1 and 4.2 now (medians of 10 clicks, twice). */
+  function colourTable(table, offset, scale, input, range) {
+    const half = range / 2;
+    for (let q = 0; q < 256; q++) {
+      const v = offset + q * scale;
+      const t = input ? 1 - v : (v + half) / range;
+      lut[q] = table[Math.max(0, Math.min(255, Math.round(t * 255)))];
+    }
+    return lut;
+  }
+
   function index(t) {
     return Math.max(0, Math.min(255, Math.round(t * 255)));
   }
@@ -45,18 +59,7 @@
     },
     /** Paint neuron c of `maps` (a decoded u8-webp array) into its canvas. */
     paint(canvas, maps, c, kind, range) {
-      const table = packedTable(this.schemeFor(kind));
-      const lut = new Uint32Array(256);
-      const offset = maps.offset[c];
-      const scale = maps.scale[c];
-      // index(position(...)) written out: the first view paints before the JIT has compiled either.
-      const input = kind === "input";
-      const half = range / 2;
-      for (let q = 0; q < 256; q++) {
-        const v = offset + q * scale;
-        const t = input ? 1 - v : (v + half) / range;
-        lut[q] = table[Math.max(0, Math.min(255, Math.round(t * 255)))];
-      }
+      const lut = colourTable(packedTable(this.schemeFor(kind)), maps.offset[c], maps.scale[c], kind === "input", range);
       const size = maps.width * maps.height;
       const context = canvas.getContext("2d");
       let image = images.get(canvas); // one ImageData per canvas, reused by every redraw
