@@ -58,9 +58,9 @@
   }
 
   let scratch = null; // one canvas for every decode: each draws and reads back without yielding in between
-  /** An image's {width, data: its RGBA bytes exactly as stored} (`what` names it in the error). An image element loads
-   * the data: URL (a Blob made a round trip to the browser process per image: a sample switch took a third longer) and
-   * drawImage decodes it into the canvas, synchronously: the images are opaque and carry no colour profile, so
+  /** An image's {width, data: its RGBA bytes exactly as stored} (`what()` names it, for the error). An image element
+   * loads the data: URL (a Blob made a round trip to the browser process per image: a sample switch took a third
+   * longer) and drawImage decodes it into the canvas, synchronously: the images are opaque and carry no colour profile, so
    * neither colour management nor premultiplied alpha changes a byte (test_exact_numbers checks it, over http and from
    * file://). Decoded first by image.decode() and turned into a bitmap by createImageBitmap, each image went to another
    * thread and back twice: the first view was drawn 12-13 ms later and an idle page's switch 7 ms later (medians of
@@ -69,7 +69,7 @@
     const image = new Image();
     const loaded = new Promise((resolve, reject) => {
       image.onload = resolve;
-      image.onerror = () => reject(new Error(what + ": its image does not decode"));
+      image.onerror = () => reject(new Error(what() + ": its image does not decode"));
     });
     image.src = url;
     await loaded;
@@ -336,7 +336,7 @@
       const runs = names.indexOf(last) - names.indexOf(held[0]) + 1 === held.length;
       return runs ? `layers ${held[0]} to ${last}` : `layers ${held.join(", ")}`;
     };
-    const pixels = doc.images.map((url, k) => pixelsOf(url, `sample ${doc.id}, ${layersIn(k)}`));
+    const pixels = doc.images.map((url, k) => pixelsOf(url, () => `sample ${doc.id}, ${layersIn(k)}`)); // named on failure only
     const all = Promise.all(pixels); // the first failure rejects the sample (and no rejection goes unhandled)
     const maps = {};
     for (let i = 0; i < names.length; i++) {
