@@ -120,14 +120,17 @@ def thumbnail_strip(pictures: list[Image.Image]) -> bytes:
 
 
 def _with_image_bytes(sample: dict[str, Any]) -> dict[str, tuple[dict[str, Any], float]]:
-    """Each map layer's entry and its share of the bytes of the image it is in, by the area of its picture."""
+    """Each map layer's entry and its share of the gzipped bytes of the image it is in (as the total is counted), by
+    the area of its picture."""
     def area(entry: dict[str, Any]) -> int:
         (rows, cols), (_, height, width) = entry["tiles"], entry["shape"]
         return rows * height * cols * width
 
     maps = sample["maps"]
-    held = {k: sum(area(e) for e in maps.values() if e["image"] == k) for k in range(len(sample["images"]))}
-    return {name: (entry, len(sample["images"][entry["image"]]) * area(entry) / held[entry["image"]])
+    images = sample["images"]
+    held = {k: sum(area(e) for e in maps.values() if e["image"] == k) for k in range(len(images))}
+    gzipped = [len(gzip.compress(url.encode("ascii"), 6, mtime=0)) for url in images]
+    return {name: (entry, gzipped[entry["image"]] * area(entry) / held[entry["image"]])
             for name, entry in maps.items()}
 
 
