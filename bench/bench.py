@@ -16,9 +16,9 @@ Each timed figure is the median of --runs runs with their min and max; sizes are
 - overview drawn: navigation start -> the page's "cnnx-drawn" mark. First paint: navigation start -> the browser's
   "first-paint" entry, for this site and for 0fb7df4's in the same runs: what the reader sees first. This site draws
   its overview before the browser's first paint, so the reader sees it then; 0fb7df4 painted its page before its
-  overview was drawn, which came a frame after its "drawn" figure. Sample switch: click -> redrawn, clicked once the
-  page has loaded (its load event, which `page.goto` waits for) with the first sample drawn, the clicked sample's data
-  not loaded yet; "after the gallery prefetched":
+  overview was drawn, which reached the screen in a later frame, after its "drawn" figure. Sample switch: click ->
+  redrawn, clicked once the page has loaded (its load event, which `page.goto` waits for) with the first sample
+  drawn, the clicked sample's data not loaded yet; "after the gallery prefetched":
   the same once the page has loaded the other samples while idle (data-prefetched, app.js prefetchGallery),
   as when a reader looks at the first picture before clicking another; "idle page, its data not loaded": the
   page opened on a connection that asks to save data (so nothing is prefetched), left idle for 1.5 s, then
