@@ -43,13 +43,16 @@ LISTEN = """(() => { window.cnnxTestErrors = [];
   return true; })()"""
 
 
+# Each engine's commands, and the Debian packages that bring them.
+NEEDS = {"firefox": ([FIREFOX], "firefox-esr"), "webkit": ([WEBKIT_DRIVER, XVFB], "webkit2gtk-driver xvfb")}
+
+
 def missing(name: str) -> str | None:
     """Why engine `name` cannot run here (the Debian packages to install), or None."""
-    needs = {"firefox": [FIREFOX], "webkit": [WEBKIT_DRIVER, XVFB]}[name]
-    absent = [command for command in needs if not shutil.which(command)]
+    commands, packages = NEEDS[name]
+    absent = [command for command in commands if not shutil.which(command)]
     if name == "webkit" and not absent and not _minibrowser():
         absent.append("MiniBrowser")
-    packages = {"firefox": "firefox-esr", "webkit": "webkit2gtk-driver xvfb"}[name]
     return f"needs {', '.join(absent)} (apt-get install {packages})" if absent else None
 
 

@@ -60,17 +60,29 @@ def texts(page, role: str) -> list[str]:
     return page.evaluate(TEXTS, role)
 
 
-@pytest.mark.parametrize("sample", ["koala", "school_bus", load_config(CONTENT).default_sample])
-def test_maps_decode_to_the_8_bit_codes_bit_for_bit(open_page, site, sample):
-    page = open_page(f"#sample={sample}").page
-    got = page.evaluate(CODES, sample)
-    maps = gallery_maps(site.weights, sample)
+def assert_codes_are_the_networks(got: dict[str, list[int]], weights: Path, sample: str) -> None:
+    """`got` (CODES's result for `sample`): the input's bytes, and every map layer's the 8-bit codes of the JAX
+    network's own values, bit for bit."""
+    maps = gallery_maps(weights, sample)
     pixels = np.rint(load_image(next(s.path for s in SAMPLES if s.id == sample)) * 255).astype(np.uint8)
+    got = dict(got)
     assert np.array_equal(np.asarray(got.pop("input"), np.uint8).reshape(3, 64, 64), np.transpose(pixels, (2, 0, 1)))
     assert got, "no map layers"
     for name, codes in got.items():
         want = quantize(maps[name] if maps[name].ndim == 3 else maps[name].reshape(-1, 1, 1))[0]
-        np.testing.assert_array_equal(np.asarray(codes, np.uint8).reshape(want.shape), want, err_msg=name)
+        np.testing.assert_array_equal(np.asarray(codes, np.uint8).reshape(want.shape), want, err_msg=f"{sample} {name}")
+
+
+def layer_before(weights: Path, layer: str) -> str:
+    """The layer whose values feed `layer`'s (its detail view's windows), in the network's own order."""
+    names = ["input", *[m.name for m in map_layers(load_model(weights).architecture)]]
+    return names[names.index(layer) - 1]
+
+
+@pytest.mark.parametrize("sample", ["koala", "school_bus", load_config(CONTENT).default_sample])
+def test_maps_decode_to_the_8_bit_codes_bit_for_bit(open_page, site, sample):
+    page = open_page(f"#sample={sample}").page
+    assert_codes_are_the_networks(page.evaluate(CODES, sample), site.weights, sample)
 
 
 CASES = [("koala", "conv_1_2", 4, 30, 7), ("pizza", "conv_2_1", 9, 5, 13), ("espresso", "relu_1_1", 3, 40, 2),
@@ -92,8 +104,7 @@ def test_views_print_the_networks_values(open_page, site, sample, layer, neuron,
     page = open_page(f"#sample={sample}&layer={layer}&neuron={neuron}&row={row}&col={col}").page
     wait_view(page, kind, row, col)
     maps = gallery_maps(site.weights, sample)
-    names = ["input", *[m.name for m in map_layers(load_model(site.weights).architecture)]]  # in layer order
-    before = maps[names[names.index(layer) - 1]]
+    before = maps[layer_before(site.weights, layer)]
     assert texts(page, "result") == [shown(maps[layer][neuron, row, col])]
     if kind == "conv":
         channels = before.shape[0]

@@ -16,14 +16,13 @@ import os
 import numpy as np
 import pytest
 from cnn_explainer.config import load_config
-from cnn_explainer.encode import quantize
-from cnn_explainer.images import load_image, load_rgb
+from cnn_explainer.images import load_rgb
 from cnn_explainer.predict import predict_images
 from cnn_explainer.weights import load_model
 
 from . import engines
 from .conftest import CONTENT
-from .test_exact_numbers import CODES, SAMPLES, TEXTS, gallery_maps, shown
+from .test_exact_numbers import CODES, TEXTS, assert_codes_are_the_networks, gallery_maps, layer_before, shown
 from .test_overview import DEFAULT_MODE, expected_top1  # noqa: F401  (the fixture: what predict says per sample)
 from .test_upload import _photo
 
@@ -86,31 +85,24 @@ def test_maps_decode_to_the_8_bit_codes_bit_for_bit(engine, site):
     engine.goto(site.urls["file"])
     engine.evaluate(_drawn(DEFAULT_SAMPLE))
     for sample in (DEFAULT_SAMPLE, "koala"):
-        got = engine.evaluate(_call(CODES, sample))
-        maps = gallery_maps(site.weights, sample)
-        pixels = np.rint(load_image(next(s.path for s in SAMPLES if s.id == sample)) * 255).astype(np.uint8)
-        assert np.array_equal(np.asarray(got.pop("input"), np.uint8).reshape(3, 64, 64), pixels.transpose(2, 0, 1))
-        assert got, "no map layers"
-        for name, codes in got.items():
-            want = quantize(maps[name] if maps[name].ndim == 3 else maps[name].reshape(-1, 1, 1))[0]
-            np.testing.assert_array_equal(np.asarray(codes, np.uint8).reshape(want.shape), want,
-                                          err_msg=f"{sample} {name}")
+        assert_codes_are_the_networks(engine.evaluate(_call(CODES, sample)), site.weights, sample)
     assert engine.errors() == []
 
 
-@pytest.mark.parametrize(("sample", "layer", "neuron", "row", "col", "before"),
-                         [("koala", "conv_1_2", 4, 30, 7, "relu_1_1"), ("orange", "max_pool_2", 7, 12, 12, "relu_2_2")])
-def test_a_detail_view_prints_the_networks_values(engine, site, sample, layer, neuron, row, col, before):
+@pytest.mark.parametrize(("sample", "layer", "neuron", "row", "col"),
+                         [("koala", "conv_1_2", 4, 30, 7), ("orange", "max_pool_2", 7, 12, 12)])
+def test_a_detail_view_prints_the_networks_values(engine, site, sample, layer, neuron, row, col):
     engine.goto(site.urls["file"] + f"#sample={sample}&layer={layer}&neuron={neuron}&row={row}&col={col}")
     kind = "conv" if layer.startswith("conv") else "pool"
     engine.evaluate(_until(f"document.querySelector('[data-role=detail][data-view={kind}]"
                            f"[data-row=\"{row}\"][data-col=\"{col}\"]')"))
     maps = gallery_maps(site.weights, sample)
+    before = maps[layer_before(site.weights, layer)]
     assert engine.evaluate(_call(TEXTS, "result")) == [shown(maps[layer][neuron, row, col])]
     if kind == "conv":  # the first channel's window, shown when the view opens
-        window = maps[before][0, row:row + 3, col:col + 3]
+        window = before[0, row:row + 3, col:col + 3]
     else:
-        window = maps[before][neuron, 2 * row:2 * row + 2, 2 * col:2 * col + 2]
+        window = before[neuron, 2 * row:2 * row + 2, 2 * col:2 * col + 2]
     assert engine.evaluate(_call(TEXTS, "patch")) == [shown(v) for v in window.ravel()]
     assert engine.errors() == []
 
